@@ -1,0 +1,46 @@
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+"""Argument spec of labcloud.aws_sso.aws_config.
+
+Shared by the module file (so ansible-doc and validate-modules see it) and
+the action plugin (which validates on the controller before touching a host).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+_BLOCK_COMMON = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    purge_keys=dict(type="bool", default=False),
+    settings=dict(type="dict", default={}),
+)
+
+SESSION_SPEC = dict(
+    _BLOCK_COMMON,
+    sso_start_url=dict(type="str"),
+    sso_region=dict(type="str"),
+    sso_registration_scopes=dict(type="raw", default="sso:account:access"),
+)
+
+PROFILE_SPEC = dict(
+    _BLOCK_COMMON,
+    sso_session=dict(type="str"),
+    # raw, not str: an integer from YAML has lost its leading zeros and must be
+    # refused with a hint, not silently turned into a wrong account id.
+    sso_account_id=dict(type="raw"),
+    sso_role_name=dict(type="str"),
+    region=dict(type="str"),
+    output=dict(type="str", choices=["json", "yaml", "yaml-stream", "text", "table"]),
+)
+
+ARGUMENT_SPEC = dict(
+    user=dict(type="str"),
+    path=dict(type="path"),
+    sso_sessions=dict(type="list", elements="dict", default=[], options=SESSION_SPEC),
+    profiles=dict(type="list", elements="dict", default=[], options=PROFILE_SPEC),
+    exclusive=dict(type="bool", default=False),
+    migrate_legacy=dict(type="bool", default=True),
+    backup=dict(type="bool", default=False),
+)

@@ -1,0 +1,266 @@
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+"""Turn the task's options into checked, normalised blocks.
+
+Every rule here exists because botocore or the AWS CLI would otherwise read
+the file differently from what was declared, or refuse it. All problems are
+collected so a user fixes them in one pass; nothing is written if any exist.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+# IAM role and permission-set names: letters, digits and +=,.@_-
+_ROLE_RE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_SCOPE_RE = re.compile(r"^[A-Za-z0-9:_.*/-]+$")
+_NAME_FORBIDDEN = set("[]/\\\"'")
+
+SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
+PROFILE_KEYS = ("sso_session", "sso_account_id", "sso_role_name", "region", "output")
+# Keys that make a profile a "legacy" SSO profile, superseded by sso_session.
+LEGACY_PROFILE_KEYS = ("sso_start_url", "sso_region")
+
+
+class DeclarationError(Exception):
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass
+class Block:
+    kind: str  # "sso-session" or "profile"
+    name: str
+    state: str = "present"
+    purge_keys: bool = False
+    # key -> str, or key -> dict of str for nested sub-settings (s3 = ...)
+    keys: dict = field(default_factory=dict)
+
+    @property
+    def header(self):
+        if self.kind == "profile" and self.name == "default":
+            return "default"
+        return "%s %s" % (self.kind, self.name)
+
+
+@dataclass
+class Declaration:
+    sessions: list
+    profiles: list
+    exclusive: bool = False
+    migrate_legacy: bool = True
+
+    def blocks(self):
+        return self.sessions + self.profiles
+
+
+def _label(kind, index, item):
+    name = item.get("name")
+    return "%s[%d]%s" % (kind, index, " (%s)" % name if isinstance(name, str) and name else "")
+
+
+def _bad_chars(text):
+    """Describe why text cannot be stored as one line of the file, or None."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            return "contains the control character %r (newline, carriage return, tab...)" % char
+        if char in ("\u2028", "\u2029"):
+            return "contains the line separator %r" % char
+    return None
+
+
+def check_name(kind, name):
+    """Return a problem with a section name, or None."""
+    if not name:
+        return "must not be empty"
+    problem = _bad_chars(name)
+    if problem:
+        return problem
+    if any(char.isspace() for char in name):
+        return "must not contain whitespace (botocore splits the header with shlex)"
+    bad = sorted(set(name) & _NAME_FORBIDDEN)
+    if bad:
+        return "must not contain %s" % " ".join(bad)
+    if name[0] in "#;":
+        return "must not start with # or ; (the line would be a comment)"
+    try:
+        parts = shlex.split("%s %s" % (kind, name))
+    except ValueError:
+        parts = []
+    if parts != [kind, name]:
+        return "is not read back as one word by botocore"
+    return None
+
+
+def _check_value(label, key, value, problems):
+    problem = _bad_chars(value)
+    if problem:
+        problems.append("%s.%s %s; put the value on one line without it" % (label, key, problem))
+    elif value != value.strip():
+        problems.append(
+            "%s.%s has leading or trailing whitespace, which the file format drops; remove it" % (label, key)
+        )
+
+
+def _scalar(label, key, value, problems):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return str(value)
+    if not isinstance(value, str):
+        problems.append("%s.%s must be a string, number or boolean, not %s" % (label, key, type(value).__name__))
+        return None
+    _check_value(label, key, value, problems)
+    return value
+
+
+def _settings(label, settings, reserved, problems):
+    out = {}
+    for key, value in settings.items():
+        where = "%s.settings" % label
+        if not isinstance(key, str) or not _KEY_RE.match(key):
+            problems.append(
+                "%s key %r is not a valid config key; use lower-case letters, digits, '_', '.' or '-'" % (where, key)
+            )
+            continue
+        if key in reserved:
+            problems.append("%s.%s: set %s with the option of that name, not under settings" % (where, key, key))
+            continue
+        if isinstance(value, dict):
+            nested = {}
+            for sub_key, sub_value in value.items():
+                if not isinstance(sub_key, str) or not _KEY_RE.match(sub_key):
+                    problems.append("%s.%s sub-key %r is not a valid config key" % (where, key, sub_key))
+                    continue
+                if isinstance(sub_value, (dict, list)):
+                    problems.append("%s.%s.%s: only one level of nesting exists in the file" % (where, key, sub_key))
+                    continue
+                nested[sub_key] = _scalar("%s.%s" % (where, key), sub_key, sub_value, problems)
+            if not nested:
+                problems.append("%s.%s is an empty mapping; give sub-settings or a plain value" % (where, key))
+            out[key] = nested
+            continue
+        out[key] = _scalar(where, key, value, problems)
+    return out
+
+
+def _region(label, key, value, problems):
+    if value is not None and not _REGION_RE.match(value):
+        problems.append("%s.%s %r does not look like an AWS region; use a name such as us-east-1" % (label, key, value))
+
+
+def _session(index, item, problems):
+    label = _label("sso_sessions", index, item)
+    name = item["name"]
+    problem = check_name("sso-session", name)
+    if problem:
+        problems.append("%s.name %r %s" % (label, name, problem))
+    block = Block("sso-session", name, item["state"], item["purge_keys"])
+    if item["state"] == "absent":
+        return block
+    url = item.get("sso_start_url")
+    if not url:
+        problems.append("%s.sso_start_url is required: the portal URL, e.g. https://my-org.awsapps.com/start" % label)
+    else:
+        parts = urlsplit(url) if not _bad_chars(url) else None
+        if parts is None or parts.scheme != "https" or not parts.netloc or " " in url:
+            problems.append("%s.sso_start_url %r must be an https:// URL, e.g. https://my-org.awsapps.com/start" % (label, url))
+        block.keys["sso_start_url"] = url
+    region = item.get("sso_region")
+    if not region:
+        problems.append("%s.sso_region is required: the region of IAM Identity Center, e.g. us-east-1" % label)
+    else:
+        _region(label, "sso_region", region, problems)
+        block.keys["sso_region"] = region
+    scopes = item.get("sso_registration_scopes")
+    if isinstance(scopes, str):
+        scopes = [part.strip() for part in scopes.split(",")]
+    if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and _SCOPE_RE.match(s) for s in scopes):
+        problems.append(
+            "%s.sso_registration_scopes must be a scope or a list of scopes such as sso:account:access" % label
+        )
+    else:
+        block.keys["sso_registration_scopes"] = ",".join(scopes)
+    block.keys.update(_settings(label, item["settings"], SESSION_KEYS, problems))
+    return block
+
+
+def _profile(index, item, problems):
+    label = _label("profiles", index, item)
+    name = item["name"]
+    problem = check_name("profile", name)
+    if problem:
+        problems.append("%s.name %r %s" % (label, name, problem))
+    block = Block("profile", name, item["state"], item["purge_keys"])
+    if item["state"] == "absent":
+        return block
+    session = item.get("sso_session")
+    if session is not None:
+        problem = check_name("sso-session", session)
+        if problem:
+            problems.append("%s.sso_session %r %s" % (label, session, problem))
+        block.keys["sso_session"] = session
+    account = item.get("sso_account_id")
+    if account is not None:
+        if isinstance(account, bool) or not isinstance(account, (str, int)):
+            problems.append("%s.sso_account_id must be a 12-digit string in quotes" % label)
+        elif isinstance(account, int):
+            if len(str(account)) == 12:
+                block.keys["sso_account_id"] = str(account)
+            else:
+                problems.append(
+                    "%s.sso_account_id %d is not 12 digits: YAML read it as a number and dropped its leading "
+                    "zeros; quote it, e.g. sso_account_id: \"%012d\"" % (label, account, account)
+                )
+        elif not _ACCOUNT_RE.match(account):
+            problems.append("%s.sso_account_id %r must be exactly 12 digits, e.g. \"012345678901\"" % (label, account))
+        else:
+            block.keys["sso_account_id"] = account
+    role = item.get("sso_role_name")
+    if role is not None:
+        if not _ROLE_RE.match(role):
+            problems.append(
+                "%s.sso_role_name %r is not a valid role name; use letters, digits and +=,.@_- (at most 64)" % (label, role)
+            )
+        block.keys["sso_role_name"] = role
+    if (account is not None or role is not None) and session is None:
+        problems.append("%s.sso_session is required with sso_account_id/sso_role_name: name the sso-session block" % label)
+    if session is not None and (account is None or role is None):
+        problems.append("%s needs both sso_account_id and sso_role_name with sso_session" % label)
+    _region(label, "region", item.get("region"), problems)
+    for key in ("region", "output"):
+        if item.get(key) is not None:
+            block.keys[key] = item[key]
+    reserved = PROFILE_KEYS + (LEGACY_PROFILE_KEYS + ("sso_registration_scopes",) if session else ())
+    block.keys.update(_settings(label, item["settings"], reserved, problems))
+    return block
+
+
+def _check_unique(kind, blocks, problems):
+    seen = set()
+    for block in blocks:
+        if block.name in seen:
+            problems.append("%s: %r is declared twice; declare each block once" % (kind, block.name))
+        seen.add(block.name)
+
+
+def build(params):
+    """Build a Declaration from validated module params or raise DeclarationError."""
+    problems = []
+    sessions = [_session(i, item, problems) for i, item in enumerate(params.get("sso_sessions") or [])]
+    profiles = [_profile(i, item, problems) for i, item in enumerate(params.get("profiles") or [])]
+    _check_unique("sso_sessions", sessions, problems)
+    _check_unique("profiles", profiles, problems)
+    if problems:
+        raise DeclarationError(problems)
+    return Declaration(sessions, profiles, params.get("exclusive", False), params.get("migrate_legacy", True))
