@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
+
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
@@ -66,7 +67,9 @@ class ActionModule(ActionBase):
                 return self._fail(result, "%s %s; the file was left untouched" % (path, exc), lineno=exc.lineno)
             except DeclarationError as exc:
                 return self._fail(
-                    result, "aws_config: nothing written to %s: %s" % (path, "; ".join(exc.problems)), problems=exc.problems
+                    result,
+                    "aws_config: nothing written to %s: %s" % (path, "; ".join(exc.problems)),
+                    problems=exc.problems,
                 )
             self._report(result, edit)
             content_changed = edit.text != read["content"]
@@ -99,7 +102,8 @@ class ActionModule(ActionBase):
                 result["backup_file"] = write["backup_file"]
             return result
         return self._fail(
-            result, "%s kept changing while being updated (%d attempts); nothing more was written" % (path, MAX_ATTEMPTS)
+            result,
+            "%s kept changing while being updated (%d attempts); nothing more was written" % (path, MAX_ATTEMPTS),
         )
 
     def _target(self, module_args, task_vars):

@@ -40,7 +40,7 @@ def resolve(user=None, path=None):
     try:
         entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
     except KeyError:
-        raise AtomicFileError("user %r does not exist on this host; create it first or fix the user option" % user)
+        raise AtomicFileError("user %r does not exist on this host; create it first or fix the user option" % user) from None
     if path is None:
         path = os.path.join(entry.pw_dir, ".aws", "config")
     elif path.startswith("~"):
@@ -61,11 +61,11 @@ def read_state(path):
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:
             return dict(exists=False, content="", sha256=ABSENT, mode=None, uid=None, gid=None)
-        raise AtomicFileError("cannot read %s: %s" % (path, exc.strerror))
+        raise AtomicFileError("cannot read %s: %s" % (path, exc.strerror)) from None
     try:
         content = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise AtomicFileError("%s is not UTF-8 text (byte %d); fix or move the file" % (path, exc.start))
+        raise AtomicFileError("%s is not UTF-8 text (byte %d); fix or move the file" % (path, exc.start)) from None
     return dict(
         exists=True,
         content=content,
@@ -123,7 +123,7 @@ def write_if_unchanged(path, content, expected_sha256, uid, gid, backup=None):
                 os.fchown(fd, uid, gid)
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         except BaseException:
             os.close(fd)

@@ -248,6 +248,7 @@ diff:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
 
 

@@ -99,6 +99,7 @@ backup_file:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
     AtomicFileError,
     read_state,

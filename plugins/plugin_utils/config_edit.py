@@ -65,7 +65,7 @@ def render_block(block, newline):
             lines.append("%s =" % key)
             lines.extend("%s%s = %s" % (NESTED_INDENT, sub, sub_value) for sub, sub_value in value.items())
         else:
-            lines.append("%s = %s" % (key, value))
+            lines.append(("%s = %s" % (key, value)).rstrip())
     return newline.join(lines) + newline
 
 
@@ -162,13 +162,14 @@ class _Plan:
                     hint = "" if self.declaration.migrate_legacy else "; set migrate_legacy: true to drop legacy keys"
                     self.problems.append(
                         "%s sets %s = %s but its sso-session %r has %s; botocore rejects the mismatch: "
-                        "remove it from the profile%s" % (where, key, value, session_name, sessions[session_name][key], hint)
+                        "remove it from the profile%s"
+                        % (where, key, value, session_name, sessions[session_name][key], hint)
                     )
 
 
 def _edit_section(lines, section, block, migrate_legacy, newline):
     """Return the new text of a section's core lines, edited with configupdater."""
-    core = "".join(lines[section.start:section.core_end])
+    core = "".join(lines[section.start : section.core_end])
     crlf = "\r" in core
     if crlf:
         core = core.replace("\r\n", "\n").replace("\r", "\n")
@@ -249,7 +250,7 @@ def apply(text, declaration):
             result.added[block.kind].append(block.name)
             continue
         new_core = _edit_section(lines, section, block, declaration.migrate_legacy, newline)
-        old_core = "".join(lines[section.start:section.core_end])
+        old_core = "".join(lines[section.start : section.core_end])
         if not old_core.endswith(("\n", "\r")):
             # The last line of a file without a final newline stays so.
             new_core = new_core.rstrip("\r\n")
@@ -280,7 +281,7 @@ def verify(text, declaration):
     try:
         scanned = scan(text)
     except ConfigFileError as exc:  # pragma: no cover - a bug if reached
-        raise AssertionError("the edited file would not parse (%s); nothing was written" % exc)
+        raise AssertionError("the edited file would not parse (%s); nothing was written" % exc) from None
     found = {}
     for section in scanned.sections:
         found.setdefault(section.identity, section)

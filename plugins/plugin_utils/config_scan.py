@@ -152,8 +152,7 @@ def scan(text):
         if current is None:
             raise ConfigFileError(
                 lineno,
-                "text before the first section header: %r; every setting must "
-                "follow a [section] line" % stripped[:60],
+                "text before the first section header: %r; every setting must follow a [section] line" % stripped[:60],
             )
         match = _OPTION_RE.match(stripped)
         if not match or not match.group("option"):
@@ -166,8 +165,7 @@ def scan(text):
             raise ConfigFileError(
                 lineno,
                 "key %r is already set at line %d in [%s]; botocore refuses "
-                "duplicate keys: keep one of them"
-                % (key, current.options[key].lineno, current.header),
+                "duplicate keys: keep one of them" % (key, current.options[key].lineno, current.header),
             )
         option = Option(lineno=lineno, value_lines=[match.group("value").strip()])
         current.options[key] = option

@@ -174,7 +174,9 @@ def _session(index, item, problems):
     else:
         parts = urlsplit(url) if not _bad_chars(url) else None
         if parts is None or parts.scheme != "https" or not parts.netloc or " " in url:
-            problems.append("%s.sso_start_url %r must be an https:// URL, e.g. https://my-org.awsapps.com/start" % (label, url))
+            problems.append(
+                "%s.sso_start_url %r must be an https:// URL, e.g. https://my-org.awsapps.com/start" % (label, url)
+            )
         block.keys["sso_start_url"] = url
     region = item.get("sso_region")
     if not region:
@@ -220,21 +222,24 @@ def _profile(index, item, problems):
             else:
                 problems.append(
                     "%s.sso_account_id %d is not 12 digits: YAML read it as a number and dropped its leading "
-                    "zeros; quote it, e.g. sso_account_id: \"%012d\"" % (label, account, account)
+                    'zeros; quote it, e.g. sso_account_id: "%012d"' % (label, account, account)
                 )
         elif not _ACCOUNT_RE.match(account):
-            problems.append("%s.sso_account_id %r must be exactly 12 digits, e.g. \"012345678901\"" % (label, account))
+            problems.append('%s.sso_account_id %r must be exactly 12 digits, e.g. "012345678901"' % (label, account))
         else:
             block.keys["sso_account_id"] = account
     role = item.get("sso_role_name")
     if role is not None:
         if not _ROLE_RE.match(role):
             problems.append(
-                "%s.sso_role_name %r is not a valid role name; use letters, digits and +=,.@_- (at most 64)" % (label, role)
+                "%s.sso_role_name %r is not a valid role name; use letters, digits and +=,.@_- (at most 64)"
+                % (label, role)
             )
         block.keys["sso_role_name"] = role
     if (account is not None or role is not None) and session is None:
-        problems.append("%s.sso_session is required with sso_account_id/sso_role_name: name the sso-session block" % label)
+        problems.append(
+            "%s.sso_session is required with sso_account_id/sso_role_name: name the sso-session block" % label
+        )
     if session is not None and (account is None or role is None):
         problems.append("%s needs both sso_account_id and sso_role_name with sso_session" % label)
     _region(label, "region", item.get("region"), problems)
