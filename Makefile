@@ -52,11 +52,13 @@ integration: collection testbed
 
 sanity: collection
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
-	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	@# Sanity runs on what users get: the built collection, plus its ignore files.
+	tar -xzf build/dist/labcloud-aws_sso-*.tar.gz -C $(SANITY_ROOT)
+	mkdir -p $(SANITY_ROOT)/tests && cp -r tests/sanity $(SANITY_ROOT)/tests/
 	@# ansible-test lists files with git; without a repo of its own it would
 	@# use this checkout's, where build/ is ignored.
 	git -C $(SANITY_ROOT) init -q
-	$(BIN)/python tests/sanity/offline_get_pip.py --install
+	$(BIN)/python tests/tools/offline_get_pip.py --install
 	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --requirements --python 3.11 --color no
 
 lint: collection

@@ -70,9 +70,7 @@ def _normalise(fingerprint):
 def gpg_status(text, fingerprint):
     expected = _normalise(fingerprint)
     if len(expected) not in (40, 64) or any(c not in "0123456789ABCDEF" for c in expected):
-        raise AnsibleFilterError(
-            f"gpg_status: expected a full 40 or 64 hex digit fingerprint, got {fingerprint!r}"
-        )
+        raise AnsibleFilterError(f"gpg_status: expected a full 40 or 64 hex digit fingerprint, got {fingerprint!r}")
 
     goodsig = False
     signer = ""

@@ -40,7 +40,9 @@ def resolve(user=None, path=None):
     try:
         entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
     except KeyError:
-        raise AtomicFileError("user %r does not exist on this host; create it first or fix the user option" % user) from None
+        raise AtomicFileError(
+            "user %r does not exist on this host; create it first or fix the user option" % user
+        ) from None
     if path is None:
         path = os.path.join(entry.pw_dir, ".aws", "config")
     elif path.startswith("~"):

@@ -27,7 +27,7 @@ description:
   - Values of C(settings) keys that look like secrets (token, secret, password, credential...) are
     masked in the diff.
 author:
-  - labcloud founding engineers
+  - labcloud engineers (@labcloud)
 requirements:
   - configupdater >= 3.1 on the controller
 options:
@@ -137,12 +137,17 @@ options:
     default: false
 attributes:
   action:
+    description: An action plugin parses and edits the file on the controller.
     support: full
   check_mode:
+    description: Reports what would change, with the diff, and writes nothing.
     support: full
   diff_mode:
+    description: Returns the file before and after, secret-looking values masked.
     support: full
   platform:
+    description: Manages files on POSIX hosts with Python.
+    support: full
     platforms: posix
 notes:
   - The file is rewritten only when its text changes, and then only the changed lines differ.

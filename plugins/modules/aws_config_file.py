@@ -20,7 +20,7 @@ description:
     by the user with mode C(0600). A missing directory is created with mode C(0700).
   - Use M(labcloud.aws_sso.aws_config) in playbooks; this module is its transport.
 author:
-  - labcloud founding engineers
+  - labcloud engineers (@labcloud)
 options:
   operation:
     description: Read the file, or write it.
@@ -47,10 +47,14 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check mode; a write in check mode changes nothing.
     support: full
   diff_mode:
+    description: Returns no diff; the aws_config action plugin computes it.
     support: none
   platform:
+    description: Runs on POSIX hosts with Python.
+    support: full
     platforms: posix
 """
 

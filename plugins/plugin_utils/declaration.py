@@ -15,8 +15,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
+# Used with fullmatch and re.ASCII: "$" also matches before a final newline,
+# and a bare \d accepts any Unicode digit; either would let through values
+# that do not read back as written or that AWS rejects.
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", re.ASCII)
+_ACCOUNT_RE = re.compile(r"^\d{12}$", re.ASCII)
 # IAM role and permission-set names: letters, digits and +=,.@_-
 _ROLE_RE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -128,7 +131,7 @@ def _settings(label, settings, reserved, problems):
     out = {}
     for key, value in settings.items():
         where = "%s.settings" % label
-        if not isinstance(key, str) or not _KEY_RE.match(key):
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
             problems.append(
                 "%s key %r is not a valid config key; use lower-case letters, digits, '_', '.' or '-'" % (where, key)
             )
@@ -139,7 +142,7 @@ def _settings(label, settings, reserved, problems):
         if isinstance(value, dict):
             nested = {}
             for sub_key, sub_value in value.items():
-                if not isinstance(sub_key, str) or not _KEY_RE.match(sub_key):
+                if not isinstance(sub_key, str) or not _KEY_RE.fullmatch(sub_key):
                     problems.append("%s.%s sub-key %r is not a valid config key" % (where, key, sub_key))
                     continue
                 if isinstance(sub_value, (dict, list)):
@@ -155,7 +158,7 @@ def _settings(label, settings, reserved, problems):
 
 
 def _region(label, key, value, problems):
-    if value is not None and not _REGION_RE.match(value):
+    if value is not None and not _REGION_RE.fullmatch(value):
         problems.append("%s.%s %r does not look like an AWS region; use a name such as us-east-1" % (label, key, value))
 
 
@@ -187,7 +190,11 @@ def _session(index, item, problems):
     scopes = item.get("sso_registration_scopes")
     if isinstance(scopes, str):
         scopes = [part.strip() for part in scopes.split(",")]
-    if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and _SCOPE_RE.match(s) for s in scopes):
+    if (
+        not isinstance(scopes, list)
+        or not scopes
+        or not all(isinstance(s, str) and _SCOPE_RE.fullmatch(s) for s in scopes)
+    ):
         problems.append(
             "%s.sso_registration_scopes must be a scope or a list of scopes such as sso:account:access" % label
         )
@@ -217,20 +224,25 @@ def _profile(index, item, problems):
         if isinstance(account, bool) or not isinstance(account, (str, int)):
             problems.append("%s.sso_account_id must be a 12-digit string in quotes" % label)
         elif isinstance(account, int):
-            if len(str(account)) == 12:
+            # Compare numbers, not str() lengths: "-12345678901" is 12 characters.
+            if 10**11 <= account < 10**12:
                 block.keys["sso_account_id"] = str(account)
+            elif not 0 <= account < 10**11:
+                problems.append(
+                    '%s.sso_account_id %d must be exactly 12 digits, e.g. "012345678901"' % (label, account)
+                )
             else:
                 problems.append(
                     "%s.sso_account_id %d is not 12 digits: YAML read it as a number and dropped its leading "
                     'zeros; quote it, e.g. sso_account_id: "%012d"' % (label, account, account)
                 )
-        elif not _ACCOUNT_RE.match(account):
+        elif not _ACCOUNT_RE.fullmatch(account):
             problems.append('%s.sso_account_id %r must be exactly 12 digits, e.g. "012345678901"' % (label, account))
         else:
             block.keys["sso_account_id"] = account
     role = item.get("sso_role_name")
     if role is not None:
-        if not _ROLE_RE.match(role):
+        if not _ROLE_RE.fullmatch(role):
             problems.append(
                 "%s.sso_role_name %r is not a valid role name; use letters, digits and +=,.@_- (at most 64)"
                 % (label, role)

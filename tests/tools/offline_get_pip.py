@@ -31,9 +31,12 @@ class _AnyPython:
 def bootstrap():
     import ensurepip
 
+    # ensurepip blanks the pip configuration in os.environ (it must not see
+    # it), but the real install needs the machine's index and CA settings.
+    environment = dict(os.environ)
     ensurepip.bootstrap(upgrade=True)
     args = [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
-    sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "-q"] + args))
+    sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "-q"] + args, env=environment))
 
 
 if __name__ == "__main__":
