@@ -113,7 +113,7 @@ def test_defaults_are_usr_local(tmp_path):
     machine's own /usr/local is never touched.
     """
     if os.geteuid() != 0 or not shutil.which("unshare"):
-        pytest.skip("needs root and unshare for a private /usr/local")
+        pytest.fail("needs root and unshare for a private /usr/local")
     installer = make_installer(tmp_path / "unpacked")
     script = textwrap.dedent(f"""\
         set -e
@@ -126,7 +126,7 @@ def test_defaults_are_usr_local(tmp_path):
         """)
     probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False)
     if probe.returncode != 0:
-        pytest.skip(f"unshare -m not permitted here: {probe.stderr.decode().strip()}")
+        pytest.fail(f"unshare -m not permitted here: {probe.stderr.decode().strip()}")
     res = subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
         capture_output=True,
@@ -318,7 +318,7 @@ def test_failed_copy_leaves_no_version_dir(tmp_path):
     that fails (here: a full disk) must leave neither it nor its staging
     directory behind."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
-        pytest.skip("needs root and unshare for a tiny private tmpfs")
+        pytest.fail("needs root and unshare for a tiny private tmpfs")
     installer = make_installer(tmp_path / "a")
     (installer.parent / "dist" / "lib" / "big.so").write_bytes(os.urandom(1024 * 1024))
     install_dir, bin_dir = tmp_path / "aws-cli", tmp_path / "bin"
@@ -336,7 +336,7 @@ def test_failed_copy_leaves_no_version_dir(tmp_path):
         check=False,
     )
     if "rc=" not in res.stdout:
-        pytest.skip(f"cannot mount a private tmpfs here: {res.stderr.strip()}")
+        pytest.fail(f"cannot mount a private tmpfs here: {res.stderr.strip()}")
     assert res.stdout.split() == ["rc=1"], res.stdout
     assert "Failed to copy" in res.stderr
     assert not bin_dir.exists()
