@@ -32,6 +32,7 @@ SANDBOX = "111111111111"
 IDC_USER = {"bookworm": "carol", "trixie": "dave"}
 HOST_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 
+
 def _podman(*args, timeout=120, input_text=None):
     return subprocess.run(
         ["podman", *args],
