@@ -42,14 +42,15 @@ command -v python3 >/dev/null || die "python3 is missing (needed to read tests/t
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # The cache location and image names come from the shared contract so every
 # test-ground script agrees on them.
-eval "$(cd "$REPO" && PYTHONDONTWRITEBYTECODE=1 python3 -c '
+contract=$(cd "$REPO" && PYTHONDONTWRITEBYTECODE=1 python3 -c '
 import shlex
 from tests.testbed import paths
 print("CACHE=" + shlex.quote(str(paths.CACHE)))
 for codename, image in paths.IMAGES.items():
     print("IMAGE_" + codename + "=" + shlex.quote(image))
 print("CODENAMES=" + shlex.quote(" ".join(paths.IMAGES)))
-')" || die "cannot read tests/testbed/paths.py"
+') || die "cannot read tests/testbed/paths.py"
+eval "$contract"
 
 T_ALL=$(now)
 
@@ -242,6 +243,8 @@ build_image() { # codename image workdir
     took "$t" "$codename: configure rootfs"
 
     t=$(now)
+    local previous
+    previous=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
     # Without SIGKILL every container removal waits out the 10 s stop timeout
     # (sleep as PID 1 ignores SIGTERM).
     tar --numeric-owner -C "$root" -cf - . |
@@ -253,6 +256,11 @@ build_image() { # codename image workdir
         echo "hosts.sh: ERROR: tar | podman import of $image failed" >&2
         return 1
     }
+    # The image a rebuild replaced would linger untagged; containers still
+    # running it keep it (podman refuses then, which is fine).
+    if [[ -n "$previous" && "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then
+        podman image rm "$previous" >/dev/null 2>&1 || true
+    fi
     took "$t" "$codename: tar | podman import"
 }
 
