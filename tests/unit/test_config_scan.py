@@ -2,6 +2,7 @@
 
 import configparser
 import os
+import shlex
 import tempfile
 
 import pytest
@@ -387,3 +388,27 @@ def test_section_identity_follows_botocore(header, identity, tmp_path):
                 "services",
             }
         )
+
+
+def _botocore_identity(header):
+    """botocore's own rule, spelled out with shlex for every header."""
+    if header == "default":
+        return ("profile", "default")
+    for kind in ("profile", "sso-session", "services"):
+        if header.startswith(kind):
+            try:
+                parts = shlex.split(header)
+            except ValueError:
+                return (None, None)
+            return (kind, parts[1]) if len(parts) == 2 else (None, None)
+    return ("other", header)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    kind=st.sampled_from(["profile", "sso-session", "services", "profiles", "other"]),
+    rest=st.text(alphabet=st.sampled_from(list("ab1-_ \t'\"\\\xa0\x0b\u2003#;:")), max_size=12),
+)
+def test_section_identity_fast_path_matches_shlex(kind, rest):
+    header = kind + rest
+    assert section_identity(header) == _botocore_identity(header)
