@@ -162,14 +162,19 @@ def _region(label, key, value, problems):
         problems.append("%s.%s %r does not look like an AWS region; use a name such as us-east-1" % (label, key, value))
 
 
-def _session(index, item, problems):
-    label = _label("sso_sessions", index, item)
+def _block(kind, option, index, item, problems):
+    """Start a Block from a list item: its label for messages and its name checked."""
+    label = _label(option, index, item)
     name = item["name"]
-    problem = check_name("sso-session", name)
+    problem = check_name(kind, name)
     if problem:
         problems.append("%s.name %r %s" % (label, name, problem))
-    block = Block("sso-session", name, item["state"], item["purge_keys"])
-    if item["state"] == "absent":
+    return label, Block(kind, name, item["state"], item["purge_keys"])
+
+
+def _session(index, item, problems):
+    label, block = _block("sso-session", "sso_sessions", index, item, problems)
+    if block.state == "absent":
         return block
     url = item.get("sso_start_url")
     if not url:
@@ -205,13 +210,8 @@ def _session(index, item, problems):
 
 
 def _profile(index, item, problems):
-    label = _label("profiles", index, item)
-    name = item["name"]
-    problem = check_name("profile", name)
-    if problem:
-        problems.append("%s.name %r %s" % (label, name, problem))
-    block = Block("profile", name, item["state"], item["purge_keys"])
-    if item["state"] == "absent":
+    label, block = _block("profile", "profiles", index, item, problems)
+    if block.state == "absent":
         return block
     session = item.get("sso_session")
     if session is not None:
