@@ -44,13 +44,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
-from tests.testbed import paths
+from tests.testbed.daemon import Daemon
 
 LOG = logging.getLogger("labcloud.idc")
 
-RUN_DIR = paths.CACHE / "run"
-STATE_FILE = RUN_DIR / "idc.json"
-LOG_FILE = RUN_DIR / "idc.log"
+DAEMON = Daemon("idc")
+STATE_FILE = DAEMON.state_file
+LOG_FILE = DAEMON.log_file
 
 DEFAULT_SETTINGS = {
     # Identity Center hands out one-hour access tokens; the clients refresh
@@ -1232,21 +1232,9 @@ class CliHome:
 # -- daemon ------------------------------------------------------------------
 
 
-def _read_state():
-    try:
-        state = json.loads(STATE_FILE.read_text())
-    except (OSError, ValueError):
-        return None
-    try:
-        os.kill(state["pid"], 0)
-    except (OSError, KeyError):
-        return None
-    return state
-
-
 def running():
     """An AdminClient for the `start` daemon, or None when it is not up."""
-    state = _read_state()
+    state = DAEMON.read_state()
     if state is None:
         return None
     return AdminClient(state["url"], state["sts_url"], state["region"], state.get("start_url"))
@@ -1275,65 +1263,37 @@ def _serve(args):
         "directory": str(args.directory) if args.directory else None,
         "started": time.time(),
     }
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = STATE_FILE.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2))
-    tmp.replace(STATE_FILE)
+    DAEMON.write_state(state)
     LOG.info("serving %s (sts %s)", testbed.url, testbed.sts_url)
     try:
         done.wait()
     finally:
         testbed.stop()
-        state = _read_state()
+        state = DAEMON.read_state()
         if state is not None and state["pid"] == os.getpid():
             STATE_FILE.unlink(missing_ok=True)
     return 0
 
 
 def _start(args):
-    state = _read_state()
+    state = DAEMON.read_state()
     if state is None:
-        RUN_DIR.mkdir(parents=True, exist_ok=True)
-        STATE_FILE.unlink(missing_ok=True)
-        cmd = [sys.executable, "-m", "tests.testbed.idc", "serve"]
-        if args.directory:
-            cmd += ["--directory", str(Path(args.directory).resolve())]
-        with open(LOG_FILE, "ab") as log:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=paths.REPO,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        deadline = time.time() + 30
-        while (state := _read_state()) is None or state["pid"] != proc.pid:
-            if proc.poll() is not None or time.time() > deadline:
-                sys.stderr.write(f"idc: the server did not come up; see {LOG_FILE}\n")
-                return 1
-            time.sleep(0.1)
+        extra = ["--directory", str(Path(args.directory).resolve())] if args.directory else []
+        state = DAEMON.start(extra, ready=lambda state: True)
+        if state is None:
+            sys.stderr.write(f"idc: the server did not come up; see {LOG_FILE}\n")
+            return 1
     print("\n".join(_env_lines(state, args.export)))
     return 0
 
 
 def _stop(args):
-    state = _read_state()
-    if state is None:
-        STATE_FILE.unlink(missing_ok=True)
-        return 0
-    os.kill(state["pid"], signal.SIGTERM)
-    deadline = time.time() + 10
-    while _read_state() is not None and time.time() < deadline:
-        time.sleep(0.1)
-    if _read_state() is not None:
-        os.kill(state["pid"], signal.SIGKILL)
-        STATE_FILE.unlink(missing_ok=True)
+    DAEMON.stop()
     return 0
 
 
 def _env(args):
-    state = _read_state()
+    state = DAEMON.read_state()
     if state is None:
         sys.stderr.write("idc: not running (python -m tests.testbed.idc start)\n")
         return 1

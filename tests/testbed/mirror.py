@@ -22,10 +22,8 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -35,10 +33,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.testbed import paths
+from tests.testbed.daemon import Daemon
 
-RUN_DIR = paths.CACHE / "run"
-STATE_FILE = RUN_DIR / "mirror.json"
-LOG_FILE = RUN_DIR / "mirror.log"
+DAEMON = Daemon("mirror")
+STATE_FILE = DAEMON.state_file
+LOG_FILE = DAEMON.log_file
 ENV_NAME = "AWSCLI_MIRROR_URL"
 
 CONTENT_TYPES = {".zip": "application/zip", ".sig": "application/octet-stream"}
@@ -289,22 +288,6 @@ class MirrorServer:
 # --- background server state -------------------------------------------------
 
 
-def _read_state():
-    try:
-        return json.loads(STATE_FILE.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _is_ours(pid):
-    """True if pid is a live mirror process (not a recycled pid)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return b"tests.testbed.mirror" in cmdline and b"serve" in cmdline
-
-
 def _responds(url):
     try:
         with urllib.request.urlopen(url + "/_stats", timeout=2) as resp:
@@ -315,8 +298,8 @@ def _responds(url):
 
 def running_url():
     """URL of the background mirror if one is running, else None."""
-    state = _read_state()
-    if state and _is_ours(state["pid"]) and _responds(state["url"]):
+    state = DAEMON.read_state()
+    if state and _responds(state["url"]):
         return state["url"]
     return None
 
@@ -330,9 +313,7 @@ def cmd_serve(args):
             "url": server.url,
             "root": str(server.root),
         }
-        tmp = Path(args.state_file + ".tmp")
-        tmp.write_text(json.dumps(state) + "\n")
-        os.replace(tmp, args.state_file)
+        DAEMON.write_state(state, Path(args.state_file))
     print(f"{ENV_NAME}={server.url}", flush=True)
     server.serve_forever()
     return 0
@@ -341,56 +322,18 @@ def cmd_serve(args):
 def cmd_start(args):
     url = running_url()
     if url is None:
-        RUN_DIR.mkdir(parents=True, exist_ok=True)
-        STATE_FILE.unlink(missing_ok=True)
-        cmd = [
-            sys.executable,
-            "-m",
-            "tests.testbed.mirror",
-            "serve",
-            "--state-file",
-            str(STATE_FILE),
-        ]
-        if args.root:
-            cmd += ["--root", args.root]
-        with open(LOG_FILE, "ab") as log, open(os.devnull, "rb") as devnull:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=paths.REPO,
-                stdin=devnull,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                close_fds=True,
-            )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            state = _read_state()
-            if state and state["pid"] == proc.pid and _responds(state["url"]):
-                url = state["url"]
-                break
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if url is None:
-            if proc.poll() is None:
-                proc.terminate()
+        extra = ["--state-file", str(STATE_FILE)] + (["--root", args.root] if args.root else [])
+        state = DAEMON.start(extra, ready=lambda state: _responds(state["url"]), timeout=15)
+        if state is None:
             sys.stderr.write(f"mirror failed to start; see {LOG_FILE}\n")
             return 1
+        url = state["url"]
     print(f"{ENV_NAME}={url}")
     return 0
 
 
 def cmd_stop(args):
-    state = _read_state()
-    if state and _is_ours(state["pid"]):
-        os.kill(state["pid"], signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and _is_ours(state["pid"]):
-            time.sleep(0.05)
-        if _is_ours(state["pid"]):
-            os.kill(state["pid"], signal.SIGKILL)
-    STATE_FILE.unlink(missing_ok=True)
+    DAEMON.stop()
     return 0
 
 
