@@ -167,7 +167,7 @@ class _Plan:
                     )
 
 
-def _edit_section(lines, section, block, migrate_legacy, newline):
+def _edit_section(lines, section, block, migrate_legacy):
     """Return the new text of a section's core lines, edited with configupdater."""
     core = "".join(lines[section.start : section.core_end])
     crlf = "\r" in core
@@ -249,7 +249,7 @@ def apply(text, declaration):
             appended.append(render_block(block, newline))
             result.added[block.kind].append(block.name)
             continue
-        new_core = _edit_section(lines, section, block, declaration.migrate_legacy, newline)
+        new_core = _edit_section(lines, section, block, declaration.migrate_legacy)
         old_core = "".join(lines[section.start : section.core_end])
         if not old_core.endswith(("\n", "\r")):
             # The last line of a file without a final newline stays so.
