@@ -36,6 +36,9 @@ from tests.testbed import paths
 
 PACKAGE = "aws-cdk-asset-awscli-v2"
 INSTALL_SCRIPT = Path(__file__).resolve().parent / "fixtures" / "aws-install"
+# Packed, for the latest version only, into MIRROR/broken/: a validly signed
+# installer whose install step fails half-way (rollback tests).
+BROKEN_INSTALL_SCRIPT = INSTALL_SCRIPT.with_name("aws-install-broken")
 ZIP_PREFIX = "awscli-exe-linux-x86_64"
 # Bump when the mirror's layout or construction changes, so that caches built
 # by an older checkout are rebuilt instead of silently reused.
@@ -80,7 +83,7 @@ def installer_name(version=None):
 
 
 def mirror_file(version=None, variant=""):
-    """Path of an installer zip in the mirror; variant is "", "tampered" or "untrusted"."""
+    """Path of an installer zip in the mirror; variant is "", "tampered", "untrusted" or "broken"."""
     base = paths.MIRROR / variant if variant else paths.MIRROR
     return base / installer_name(version)
 
@@ -369,13 +372,13 @@ def _link(src, dst):
     os.replace(tmp, dst)
 
 
-def _pack(version, out, timer):
+def _pack(version, out, timer, script=INSTALL_SCRIPT):
     stage = Path(tempfile.mkdtemp(dir=paths.MIRROR, prefix=".stage-"))
     try:
         mtime = _release_mtime(version)
         aws_dir = stage / "aws"
         aws_dir.mkdir()
-        shutil.copyfile(INSTALL_SCRIPT, aws_dir / "install")
+        shutil.copyfile(script, aws_dir / "install")
         os.chmod(aws_dir / "install", 0o755)
         # zip follows this symlink and stores the real files under aws/dist/,
         # sparing a 250 MB copy.
@@ -416,6 +419,7 @@ def _manifest_entry(version):
         "zip_level": ZIP_LEVEL,
         "dist_mtime": _release_mtime(version),
         "install_sha256": sha256_file(INSTALL_SCRIPT),
+        "broken_install_sha256": sha256_file(BROKEN_INSTALL_SCRIPT),
         "keys": {name: fingerprint(name) for name in KEYS},
         "tamper": [TAMPER_MEMBER, TAMPER_OFFSET, TAMPER_XOR],
     }
@@ -430,11 +434,14 @@ def _expected_files(version):
         base = paths.MIRROR / variant if variant else paths.MIRROR
         for n in names:
             files += [base / n, base / (n + ".sig")]
+    if version == paths.AWSCLI_LATEST:
+        broken = mirror_file(version, "broken")
+        files += [broken, broken.with_name(broken.name + ".sig")]
     return files
 
 
 def ensure_mirror(rebuild, timer):
-    for variant in ("tampered", "untrusted"):
+    for variant in ("tampered", "untrusted", "broken"):
         (paths.MIRROR / variant).mkdir(parents=True, exist_ok=True)
     manifest_path = paths.MIRROR / ".manifest.json"
     try:
@@ -462,6 +469,10 @@ def ensure_mirror(rebuild, timer):
             tampered.with_name(tampered.name + ".sig"),
         )
         if version == paths.AWSCLI_LATEST:
+            broken = mirror_file(version, "broken")
+            _pack(version, broken, timer, script=BROKEN_INSTALL_SCRIPT)
+            with timer.step("sign"):
+                sign(broken, "test-signing", broken.with_name(broken.name + ".sig"))
             for variant in ("", "tampered", "untrusted"):
                 src = mirror_file(version, variant)
                 dst = mirror_file(None, variant)

@@ -30,6 +30,8 @@ AWSCLI = CACHE / "awscli"
 #   MIRROR/awscli-exe-linux-x86_64.zip (+ .sig)            the "latest"
 #   MIRROR/tampered/...   same names, one byte changed, original signature
 #   MIRROR/untrusted/...  same names, signed by a key nobody trusts
+#   MIRROR/broken/...     the latest version only, validly signed, but its
+#                         aws/install fails half-way (rollback tests)
 MIRROR = CACHE / "mirror"
 # Throwaway signing keys made by the test tooling, never committed:
 #   GPG/test-signing.asc + GPG/test-signing.fpr   (the key tests trust)
