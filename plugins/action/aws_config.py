@@ -10,6 +10,9 @@ read again and the declaration re-applied to what is there now.
 
 from __future__ import annotations
 
+import random
+import time
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
@@ -20,9 +23,12 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration impor
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.secrets import mask_text
 
 TARGET_MODULE = "labcloud.aws_sso.aws_config_file"
-# Each conflict means another writer finished in between, so a few rounds
-# are enough for any realistic number of plays touching one file.
-MAX_ATTEMPTS = 8
+# Each conflict means another writer finished in between, so with N plays
+# editing one file the unluckiest loses at most N-1 rounds. The bound only
+# stops a file that something rewrites endlessly; a short random pause
+# between rounds keeps many writers from colliding in lockstep.
+MAX_ATTEMPTS = 50
+BACKOFF_SECONDS = 0.05
 
 
 class ActionModule(ActionBase):
@@ -55,7 +61,7 @@ class ActionModule(ActionBase):
             return self._fail(result, "aws_config: nothing written: " + "; ".join(exc.problems), problems=exc.problems)
 
         location = dict(user=params["user"], path=params["path"])
-        for _attempt in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             read = self._target(dict(location, operation="read"), task_vars)
             if read.get("failed"):
                 return self._fail(result, read.get("msg", "reading the config file failed"))
@@ -97,6 +103,7 @@ class ActionModule(ActionBase):
             if write.get("failed"):
                 return self._fail(result, write.get("msg", "writing the config file failed"))
             if write.get("conflict"):
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * min(attempt + 1, 10)))  # noqa: S311 (jitter, not crypto)
                 continue
             if write.get("backup_file"):
                 result["backup_file"] = write["backup_file"]
