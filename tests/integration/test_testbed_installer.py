@@ -58,6 +58,12 @@ def dirs(tmp_path):
     return tmp_path / "aws-cli", tmp_path / "bin"
 
 
+def install_into(dirs, installer, *args, cwd=None):
+    """Run the installer with -i/-b pointing at the test's own directories."""
+    install_dir, bin_dir = dirs
+    return run_install(installer, "-i", str(install_dir), "-b", str(bin_dir), *args, cwd=cwd)
+
+
 def assert_installed(install_dir, bin_dir, version):
     v2 = install_dir / "v2"
     vdir = v2 / version
@@ -101,7 +107,7 @@ def test_fresh_install(tmp_path, dirs, style):
 def test_update_flag_on_fresh_install_is_fine(tmp_path, dirs):
     install_dir, bin_dir = dirs
     installer = make_installer(tmp_path / "unpacked")
-    res = run_install(installer, "-i", str(install_dir), "-b", str(bin_dir), "--update")
+    res = install_into(dirs, installer, "--update")
     assert res.returncode == 0, res.stderr
     assert_installed(install_dir, bin_dir, "2.0.0")
 
@@ -145,23 +151,8 @@ def test_defaults_are_usr_local(tmp_path):
 
 def test_existing_install_without_update_fails(tmp_path, dirs):
     install_dir, bin_dir = dirs
-    assert (
-        run_install(
-            make_installer(tmp_path / "a", "2.0.0"),
-            "-i",
-            str(install_dir),
-            "-b",
-            str(bin_dir),
-        ).returncode
-        == 0
-    )
-    res = run_install(
-        make_installer(tmp_path / "b", "2.0.1"),
-        "-i",
-        str(install_dir),
-        "-b",
-        str(bin_dir),
-    )
+    assert install_into(dirs, make_installer(tmp_path / "a", "2.0.0")).returncode == 0
+    res = install_into(dirs, make_installer(tmp_path / "b", "2.0.1"))
     assert res.returncode == 1
     assert res.stderr.strip() == (
         f"Found preexisting AWS CLI installation: {install_dir}/v2/current. Please rerun install script with --update flag."
@@ -174,8 +165,8 @@ def test_same_version_without_update_also_fails(tmp_path, dirs):
     """Like the official script, the preexisting check comes before the same-version check."""
     install_dir, bin_dir = dirs
     installer = make_installer(tmp_path / "a")
-    assert run_install(installer, "-i", str(install_dir), "-b", str(bin_dir)).returncode == 0
-    res = run_install(installer, "-i", str(install_dir), "-b", str(bin_dir))
+    assert install_into(dirs, installer).returncode == 0
+    res = install_into(dirs, installer)
     assert res.returncode == 1
     assert "Found preexisting AWS CLI installation" in res.stderr
 
@@ -183,10 +174,10 @@ def test_same_version_without_update_also_fails(tmp_path, dirs):
 def test_same_version_with_update_skips(tmp_path, dirs):
     install_dir, bin_dir = dirs
     installer = make_installer(tmp_path / "a")
-    assert run_install(installer, "-i", str(install_dir), "-b", str(bin_dir)).returncode == 0
+    assert install_into(dirs, installer).returncode == 0
     marker = install_dir / "v2" / "2.0.0" / "dist" / "untouched"
     marker.write_text("x")
-    res = run_install(installer, "-i", str(install_dir), "-b", str(bin_dir), "-u")
+    res = install_into(dirs, installer, "-u")
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == f"Found same AWS CLI version: {install_dir}/v2/2.0.0. Skipping install."
     assert marker.exists()
@@ -195,24 +186,8 @@ def test_same_version_with_update_skips(tmp_path, dirs):
 
 def test_update_installs_new_version_and_flips_current(tmp_path, dirs):
     install_dir, bin_dir = dirs
-    assert (
-        run_install(
-            make_installer(tmp_path / "a", "2.0.0"),
-            "-i",
-            str(install_dir),
-            "-b",
-            str(bin_dir),
-        ).returncode
-        == 0
-    )
-    res = run_install(
-        make_installer(tmp_path / "b", "2.1.10"),
-        "-i",
-        str(install_dir),
-        "-b",
-        str(bin_dir),
-        "--update",
-    )
+    assert install_into(dirs, make_installer(tmp_path / "a", "2.0.0")).returncode == 0
+    res = install_into(dirs, make_installer(tmp_path / "b", "2.1.10"), "--update")
     assert res.returncode == 0, res.stderr
     assert_installed(install_dir, bin_dir, "2.1.10")
     # Old versions stay on disk, as with the official installer.
@@ -225,10 +200,10 @@ def test_reselecting_an_installed_older_version_is_skipped(tmp_path, dirs):
     on the newer version."""
     install_dir, bin_dir = dirs
     old = make_installer(tmp_path / "a", "2.0.0")
-    assert run_install(old, "-i", str(install_dir), "-b", str(bin_dir)).returncode == 0
+    assert install_into(dirs, old).returncode == 0
     new = make_installer(tmp_path / "b", "2.0.1")
-    assert run_install(new, "-i", str(install_dir), "-b", str(bin_dir), "-u").returncode == 0
-    res = run_install(old, "-i", str(install_dir), "-b", str(bin_dir), "-u")
+    assert install_into(dirs, new, "-u").returncode == 0
+    res = install_into(dirs, old, "-u")
     assert res.returncode == 0
     assert "Skipping install" in res.stdout
     assert os.readlink(install_dir / "v2" / "current") == str(install_dir / "v2" / "2.0.1")
@@ -239,7 +214,7 @@ def test_update_replaces_foreign_bin_entries(tmp_path, dirs):
     bin_dir.mkdir()
     (bin_dir / "aws").write_text("#!/bin/sh\necho aws-cli/1.0.0\n")
     (bin_dir / "aws_completer").symlink_to("/nonexistent/aws_completer")
-    res = run_install(make_installer(tmp_path / "a"), "-i", str(install_dir), "-b", str(bin_dir))
+    res = install_into(dirs, make_installer(tmp_path / "a"))
     assert res.returncode == 0, res.stderr
     assert_installed(install_dir, bin_dir, "2.0.0")
 
@@ -257,14 +232,7 @@ def test_runs_from_any_cwd_and_path(tmp_path, dirs):
     """Callers run it as ./aws/install, aws/install or by absolute path."""
     install_dir, bin_dir = dirs
     make_installer(tmp_path / "unpacked")
-    res = run_install(
-        Path("aws/install"),
-        "-i",
-        str(install_dir),
-        "-b",
-        str(bin_dir),
-        cwd=tmp_path / "unpacked",
-    )
+    res = install_into(dirs, Path("aws/install"), cwd=tmp_path / "unpacked")
     assert res.returncode == 0, res.stderr
     assert_installed(install_dir, bin_dir, "2.0.0")
 
@@ -297,7 +265,7 @@ def test_help(tmp_path):
 def test_unreadable_version_fails(tmp_path, dirs):
     install_dir, bin_dir = dirs
     installer = make_installer(tmp_path / "a", version_line="Segmentation fault")
-    res = run_install(installer, "-i", str(install_dir), "-b", str(bin_dir))
+    res = install_into(dirs, installer)
     assert res.returncode == 1
     assert "Unable to determine the AWS CLI version" in res.stderr
     assert not install_dir.exists() or not any((install_dir / "v2").glob("*"))
@@ -307,7 +275,7 @@ def test_missing_dist_fails(tmp_path, dirs):
     install_dir, bin_dir = dirs
     installer = make_installer(tmp_path / "a")
     shutil.rmtree(installer.parent / "dist")
-    res = run_install(installer, "-i", str(install_dir), "-b", str(bin_dir))
+    res = install_into(dirs, installer)
     assert res.returncode == 1
     assert "dist/aws not found" in res.stderr
     assert not install_dir.exists()
