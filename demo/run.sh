@@ -8,10 +8,10 @@ work=$(mktemp -d /tmp/labcloud-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/home/.aws"
 cp demo/existing-config "$work/home/.aws/config"
-cp demo/lab.yml "$work/lab.yml"
+cp docs/examples/lab.yml "$work/lab.yml"
 aws_bin=$(.venv/bin/python -c 'from tests.testbed.paths import awscli_bin; print(awscli_bin())')
 run() {
-  ansible-playbook labcloud.aws_sso.aws_config -i localhost, -c local \
+  ansible-playbook labcloud.aws_sso.aws_config -i localhost, -c local -e aws_config_become=false \
     -e ansible_python_interpreter=/usr/bin/python3 -e "@$work/lab.yml" \
     -e "{\"aws_config_users\": [{\"path\": \"$work/home/.aws/config\"}]}" "$@"
 }

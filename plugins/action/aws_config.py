@@ -16,13 +16,27 @@ import time
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import (
+    ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE,
+)
+from ansible_collections.labcloud.aws_sso.plugins.modules import aws_config as aws_config_module
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError, build
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
+    DeclarationError,
+    build,
+    option_name_problems,
+)
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.secrets import mask_text
 
+# ansible-lint's `args` rule loads this file, not the module's, and checks a
+# task's options only when it finds a main() here; the module's main() is that
+# check (see plugins/modules/aws_config.py).
+main = aws_config_module.main
+
 TARGET_MODULE = "labcloud.aws_sso.aws_config_file"
+FILE_MODE = "0600"
 # Each conflict means another writer finished in between, so with N plays
 # editing one file the unluckiest loses at most N-1 rounds. The bound only
 # stops a file that something rewrites endlessly; a short random pause
@@ -31,9 +45,25 @@ MAX_ATTEMPTS = 50
 BACKOFF_SECONDS = 0.05
 
 
+class _Job:
+    """One user's file: the declaration applied to it, read and written through the target module."""
+
+    def __init__(self, user, path, declaration, backup):
+        self.request = dict(user=user, path=path)
+        self.path = path
+        self.declaration = declaration
+        self.backup = backup
+        self.failure = None
+        self.read = None
+        self.edit = None
+        self.outcome = None
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    # Unknown options are reported by option_name_problems, with the closest
+    # valid name; Ansible's own check would stop the task before it runs.
+    _VALID_ARGS = frozenset()
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -51,75 +81,205 @@ class ActionModule(ActionBase):
             return self._fail(
                 result, "aws_config needs the Python package configupdater on the controller: pip install configupdater"
             )
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        problems = option_name_problems(self._task.args)
+        if problems:
+            return self._fail(result, "aws_config: nothing written: " + "; ".join(problems), problems=problems)
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE).validate(
+            self._task.args
+        )
         if validation.error_messages:
             return self._fail(result, "aws_config: " + "; ".join(validation.error_messages))
         params = validation.validated_parameters
         try:
-            declaration = build(params)
+            jobs = self._jobs(params)
         except DeclarationError as exc:
             return self._fail(result, "aws_config: nothing written: " + "; ".join(exc.problems), problems=exc.problems)
 
-        location = dict(user=params["user"], path=params["path"])
-        for attempt in range(MAX_ATTEMPTS):
-            read = self._target(dict(location, operation="read"), task_vars)
-            if read.get("failed"):
-                return self._fail(result, read.get("msg", "reading the config file failed"))
-            path = read["path"]
-            result["path"] = path
-            try:
-                edit = config_edit.apply(read["content"], declaration)
-            except ConfigFileError as exc:
-                return self._fail(result, "%s %s; the file was left untouched" % (path, exc), lineno=exc.lineno)
-            except DeclarationError as exc:
-                return self._fail(
-                    result,
-                    "aws_config: nothing written to %s: %s" % (path, "; ".join(exc.problems)),
-                    problems=exc.problems,
-                )
-            self._report(result, edit)
-            content_changed = edit.text != read["content"]
-            attributes_wrong = read["exists"] and (read["mode"] != "0600" or not read["owner_ok"])
-            result["changed"] = content_changed or attributes_wrong
-            if self._task.diff and content_changed:
-                result["diff"] = dict(
-                    before_header=path,
-                    after_header=path,
-                    before=mask_text(read["content"]),
-                    after=mask_text(edit.text),
-                )
-            if not result["changed"] or self._task.check_mode:
-                return result
-            write = self._target(
-                dict(
-                    location,
-                    operation="write",
-                    content=edit.text,
-                    expected_sha256=read["sha256"],
-                    backup=params["backup"],
-                ),
-                task_vars,
-            )
-            if write.get("failed"):
-                return self._fail(result, write.get("msg", "writing the config file failed"))
-            if write.get("conflict"):
-                time.sleep(random.uniform(0, BACKOFF_SECONDS * min(attempt + 1, 10)))  # noqa: S311 (jitter, not crypto)
-                continue
-            if write.get("backup_file"):
-                result["backup_file"] = write["backup_file"]
+        failures = self._converge(jobs, self._transport(task_vars))
+        if params["users"] is None:
+            (job,) = jobs
+            if job.failure:
+                return self._fail(result, **job.failure)
+            result.update(job.outcome)
             return result
-        return self._fail(
-            result,
-            "%s kept changing while being updated (%d attempts); nothing more was written" % (path, MAX_ATTEMPTS),
-        )
-
-    def _target(self, module_args, task_vars):
-        outcome = self._execute_module(module_name=TARGET_MODULE, module_args=module_args, task_vars=task_vars)
-        outcome.pop("invocation", None)
-        return outcome
+        return self._report_users(result, jobs, failures)
 
     @staticmethod
-    def _report(result, edit):
+    def _jobs(params):
+        """One job per file: the task's own user, or each entry of users (its options over the task's)."""
+        if params["users"] is None:
+            return [_Job(params["user"], params["path"], build(params), params["backup"])]
+        jobs, problems = [], []
+        for index, entry in enumerate(params["users"]):
+            merged = dict(params)
+            merged.update({key: value for key, value in entry.items() if value is not None})
+            try:
+                declaration = build(merged)
+            except DeclarationError as exc:
+                problems.extend("users[%d] (%s): %s" % (index, entry["user"], p) for p in exc.problems)
+                continue
+            jobs.append(_Job(entry["user"], entry["path"], declaration, merged["backup"]))
+        if problems:
+            raise DeclarationError(problems)
+        return jobs
+
+    def _report_users(self, result, jobs, failures):
+        result["users"] = [dict(job.outcome or {}, user=job.request["user"], **(job.failure or {})) for job in jobs]
+        for entry, job in zip(result["users"], jobs):
+            entry["failed"] = bool(job.failure)
+            entry.setdefault("changed", False)
+            entry.pop("diff", None)
+        written = [job for job in jobs if job.outcome and job.outcome["changed"] and not job.failure]
+        result["changed"] = bool(written)
+        if self._task.diff:
+            diffs = []
+            for job in written:
+                diff = job.outcome.get("diff")
+                if diff:
+                    diffs.extend(diff if isinstance(diff, list) else [diff])
+            if diffs:
+                result["diff"] = diffs
+        if failures:
+            result["failed"] = True
+            result["msg"] = "aws_config: %d of %d users failed (the others were written): %s" % (
+                len(failures),
+                len(jobs),
+                "; ".join("%s: %s" % (job.request["user"], job.failure["msg"]) for job in failures),
+            )
+        return result
+
+    def _converge(self, jobs, transport):
+        """Read, edit and compare-and-swap every job's file, in one target call per step for all of them.
+
+        A job that fails gets .failure (the keyword arguments of a failure)
+        and is left alone; the others go on. Returns the failed jobs.
+        """
+        pending = list(jobs)
+        for attempt in range(MAX_ATTEMPTS):
+            reads = transport("read", [job.request for job in pending])
+            if isinstance(reads, dict):
+                return self._all_failed(pending, reads, jobs)
+            to_write = []
+            for job, read in zip(pending, reads):
+                job.failure = self._plan(job, read)
+                if not job.failure and job.outcome["changed"] and not self._task.check_mode:
+                    to_write.append(job)
+            if not to_write:
+                break
+            requests = [
+                dict(
+                    job.request,
+                    content=job.edit.text if job.edit.text != job.read["content"] else None,
+                    expected_sha256=job.read["sha256"],
+                    backup=job.backup,
+                )
+                for job in to_write
+            ]
+            writes = transport("write", requests)
+            if isinstance(writes, dict):
+                return self._all_failed(to_write, writes, jobs)
+            pending = []
+            for job, write in zip(to_write, writes):
+                if write.get("failed"):
+                    # Nothing was written: report no block as changed.
+                    job.failure = dict(msg=write["msg"], path=job.path)
+                elif write.get("conflict"):
+                    pending.append(job)
+                elif write.get("backup_file"):
+                    job.outcome["backup_file"] = write["backup_file"]
+            if not pending:
+                break
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * min(attempt + 1, 10)))  # noqa: S311 (jitter, not crypto)
+        else:
+            for job in pending:
+                job.failure = dict(
+                    msg="%s kept changing while being updated (%d attempts); nothing more was written"
+                    % (job.path, MAX_ATTEMPTS)
+                )
+        return [job for job in jobs if job.failure]
+
+    @staticmethod
+    def _all_failed(affected, failure, jobs):
+        for job in affected:
+            job.failure = failure
+        return [job for job in jobs if job.failure]
+
+    def _plan(self, job, read):
+        """Work out the job's new text and result from what was read; a failure's kwargs or None."""
+        if read.get("failed"):
+            return dict(msg=read["msg"], path=read.get("path"))
+        job.read = read
+        job.path = path = read["path"]
+        try:
+            job.edit = edit = config_edit.apply(read["content"], job.declaration)
+        except ConfigFileError as exc:
+            return dict(msg="%s %s; the file was left untouched" % (path, exc), lineno=exc.lineno, path=path)
+        except DeclarationError as exc:
+            return dict(
+                msg="aws_config: nothing written to %s: %s" % (path, "; ".join(exc.problems)),
+                problems=exc.problems,
+                path=path,
+            )
+        outcome = dict(path=path)
+        if read.get("target") and read["target"] != path:
+            outcome["target"] = read["target"]
         for verb, table in (("added", edit.added), ("updated", edit.updated), ("removed", edit.removed)):
-            result["sessions_%s" % verb] = list(table["sso-session"])
-            result["profiles_%s" % verb] = list(table["profile"])
+            outcome["sessions_%s" % verb] = list(table["sso-session"])
+            outcome["profiles_%s" % verb] = list(table["profile"])
+        content_changed = edit.text != read["content"]
+        wrong_mode = read["exists"] and read["mode"] != FILE_MODE
+        outcome["attributes_fixed"] = ["mode"] if wrong_mode else []
+        outcome["changed"] = content_changed or wrong_mode
+        if self._task.diff and outcome["changed"]:
+            diffs = []
+            if content_changed:
+                diffs.append(
+                    dict(
+                        before_header=path,
+                        after_header=path,
+                        before=mask_text(read["content"]),
+                        after=mask_text(edit.text),
+                    )
+                )
+            if wrong_mode:
+                diffs.append(
+                    dict(
+                        before_header="%s (attributes)" % path,
+                        after_header="%s (attributes)" % path,
+                        before="mode: %s\n" % read["mode"],
+                        after="mode: %s\n" % FILE_MODE,
+                    )
+                )
+            outcome["diff"] = diffs if len(diffs) > 1 else diffs[0]
+        job.outcome = outcome
+        return None
+
+    def _transport(self, task_vars):
+        """A function (operation, requests) -> list of per-file results, or a failure's kwargs."""
+
+        def call(operation, requests):
+            outcome = self._execute_module(
+                module_name=TARGET_MODULE,
+                module_args=dict(operation=operation, files=requests),
+                task_vars=task_vars,
+            )
+            if outcome.get("failed") or not isinstance(outcome.get("files"), list):
+                return self._module_failure(outcome)
+            return outcome["files"]
+
+        return call
+
+    @staticmethod
+    def _module_failure(outcome):
+        """The target module did not run: say why, with what the host printed (as ping does)."""
+        failure = dict(msg=outcome.get("msg") or "the target module %s failed" % TARGET_MODULE)
+        stderr = (outcome.get("module_stderr") or "").strip()
+        stdout = (outcome.get("module_stdout") or "").strip()
+        if stderr or stdout:
+            failure["msg"] += "\n%s" % (stderr or stdout)
+            failure.update(
+                module_stderr=outcome.get("module_stderr", ""), module_stdout=outcome.get("module_stdout", "")
+            )
+        if "rc" in outcome:
+            failure["rc"] = outcome["rc"]
+        return failure

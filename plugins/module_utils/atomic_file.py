@@ -2,12 +2,19 @@
 # MIT License (see LICENSE)
 """Read a user's file and replace it atomically, compare-and-swap style.
 
-Runs on managed hosts with nothing but the standard library. Writers take an
-exclusive flock on the file's directory (not on the file: rename swaps the
-inode, so a lock on the file would not cover the next writer), check that the
-file still holds what the caller read, then write a temp file in the same
-directory and rename it over the target. A reader or a killed writer can
-only ever see the old file or the new one.
+These functions run as the file's user (see user_files.run_as): they never
+chown, and every permission check is the kernel's, made with the user's
+rights. Writers take an exclusive flock on the file's directory (not on the
+file: rename swaps the inode, so a lock on the file would not cover the next
+writer), check that the file still holds what the caller read, then write a
+temp file in the same directory and rename it over the target. A reader or
+a killed writer can only ever see the old file or the new one.
+
+A file that is a symlink (dotfiles kept with stow, chezmoi or a repo) is
+updated where it points: the temp file goes beside the target, and the link
+stays a link.
+
+Only the standard library: this runs on managed hosts.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,69 +31,106 @@ import stat
 import tempfile
 import time
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
+
 ABSENT = "absent"
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 # Temp files of writers killed mid-way are removed once this old.
 STALE_TEMP_SECONDS = 3600
+# No AWS config or credentials file comes near this; a bigger "file" is a
+# mistake or a trap (a link to a huge log), not something to load.
+MAX_BYTES = 64 * 1024 * 1024
 
-
-class AtomicFileError(Exception):
-    pass
-
-
-def resolve(user=None, path=None):
-    """Return (path, uid, gid) for a user's file; default ~user/.aws/config."""
-    try:
-        entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
-    except KeyError:
-        raise AtomicFileError(
-            "user %r does not exist on this host; create it first or fix the user option" % user
-        ) from None
-    if path is None:
-        path = os.path.join(entry.pw_dir, ".aws", "config")
-    elif path.startswith("~"):
-        path = os.path.join(entry.pw_dir, path[2:] if path.startswith("~/") else path[1:])
-    return os.path.abspath(path), entry.pw_uid, entry.pw_gid
+# Kept for callers that catch the old name.
+AtomicFileError = UserFileError
 
 
 def digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def read_state(path):
-    """Describe the file: content (text), its digest, mode and owner."""
+def _owner_name(uid):
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-            info = os.fstat(handle.fileno())
-    except (IOError, OSError) as exc:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return "uid %d" % uid
+
+
+def _open_regular(path):
+    """Open path for reading; refuse anything but a regular file.
+
+    O_NONBLOCK: a FIFO planted where the file should be must not hang the
+    task; it is refused by the type check instead.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise UserFileError("%s is %s; move it away so the file can be written" % (path, kind))
+    return fd, info
+
+
+def _check_owner(path, info, owner):
+    if owner is not None and info.st_uid != owner:
+        raise UserFileError(
+            "%s belongs to %s, not to %s; it was neither read nor changed: its owner or an admin must "
+            "remove it or give it to %s" % (path, _owner_name(info.st_uid), _owner_name(owner), _owner_name(owner))
+        )
+
+
+def read_state(path, owner=None):
+    """Describe the file: content (text), its digest, mode and the file a link leads to.
+
+    With owner (a uid), a file that belongs to anyone else is refused before
+    a byte of it is read.
+    """
+    try:
+        fd, info = _open_regular(path)
+    except OSError as exc:
         if exc.errno == errno.ENOENT:
-            return dict(exists=False, content="", sha256=ABSENT, mode=None, uid=None, gid=None)
-        raise AtomicFileError("cannot read %s: %s" % (path, exc.strerror)) from None
+            return dict(exists=False, content="", sha256=ABSENT, mode=None, target=os.path.realpath(path))
+        raise
+    try:
+        _check_owner(path, info, owner)
+        if info.st_size > MAX_BYTES:
+            raise UserFileError("%s is larger than %d MiB; that is no AWS config file" % (path, MAX_BYTES >> 20))
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
     try:
         content = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise AtomicFileError("%s is not UTF-8 text (byte %d); fix or move the file" % (path, exc.start)) from None
+        raise UserFileError("%s is not UTF-8 text (byte %d); fix or move the file" % (path, exc.start)) from None
     return dict(
         exists=True,
         content=content,
         sha256=digest(data),
         mode="%04o" % stat.S_IMODE(info.st_mode),
-        uid=info.st_uid,
-        gid=info.st_gid,
+        target=os.path.realpath(path),
     )
 
 
-def _make_dirs(directory, uid, gid):
+def make_dirs(directory):
+    """Create missing directories with mode 0700 (as whoever runs this)."""
     missing = []
     while directory and not os.path.isdir(directory):
         missing.append(directory)
         directory = os.path.dirname(directory)
     for path in reversed(missing):
-        os.mkdir(path, DIR_MODE)
+        try:
+            os.mkdir(path, DIR_MODE)
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise
         os.chmod(path, DIR_MODE)
-        os.chown(path, uid, gid)
 
 
 def _remove_stale_temps(path):
@@ -100,40 +144,80 @@ def _remove_stale_temps(path):
             pass
 
 
-def write_if_unchanged(path, content, expected_sha256, uid, gid, backup=None):
-    """Replace path with content if it still has digest expected_sha256.
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
-    backup, if given, is called with path (under the lock) when the file
-    exists and returns the backup's name. Returns a dict with conflict,
-    changed, sha256 (of the file now) and backup_file.
-    """
-    directory = os.path.dirname(path)
-    _make_dirs(directory, uid, gid)
-    dir_fd = os.open(directory, os.O_RDONLY)
+
+def _backup(path, data):
+    """Copy the old bytes beside the file, never through a planted link."""
+    name = "%s.%d.%s" % (path, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S~"))
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
     try:
-        fcntl.flock(dir_fd, fcntl.LOCK_EX)
-        current = read_state(path)
-        if current["sha256"] != expected_sha256:
-            return dict(conflict=True, changed=False, sha256=current["sha256"], backup_file=None)
-        _remove_stale_temps(path)
-        backup_file = backup(path) if backup and current["exists"] else None
-        data = content.encode("utf-8")
-        fd, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
+        _write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return name
+
+
+def _replace(target, data):
+    """Write data to a temp file beside target and rename it over target."""
+    directory = os.path.dirname(target)
+    fd, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), suffix=".tmp", dir=directory)
+    try:
         try:
             os.fchmod(fd, FILE_MODE)
-            if (os.geteuid() == 0) or (uid, gid) != (os.getuid(), os.getgid()):
-                os.fchown(fd, uid, gid)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            _write_all(fd, data)
             os.fsync(fd)
-        except BaseException:
+        finally:
             os.close(fd)
+        os.rename(temp, target)
+    except BaseException:
+        # An immutable target, a read-only directory, a full disk: leave
+        # nothing behind and report the failure.
+        try:
             os.unlink(temp)
-            raise
-        os.close(fd)
-        os.rename(temp, path)
+        except OSError:
+            pass
+        raise
+
+
+def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False):
+    """Replace path with content if it still has digest expected_sha256.
+
+    content None keeps the text and only sets the mode to 0600. With owner,
+    a file that belongs to anyone else is refused. Returns a dict with
+    conflict, changed, sha256 (of the file now), backup_file and target (the
+    file really written: where a symlink at path leads).
+    """
+    make_dirs(os.path.dirname(path))
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    make_dirs(directory)
+    dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(dir_fd, fcntl.LOCK_EX)
+        current = read_state(target, owner)
+        if current["sha256"] != expected_sha256:
+            return dict(conflict=True, changed=False, sha256=current["sha256"], backup_file=None, target=target)
+        if content is None:
+            if not current["exists"]:
+                return dict(conflict=True, changed=False, sha256=ABSENT, backup_file=None, target=target)
+            fd, info = _open_regular(target)
+            try:
+                _check_owner(target, info, owner)
+                os.fchmod(fd, FILE_MODE)
+            finally:
+                os.close(fd)
+            return dict(conflict=False, changed=True, sha256=current["sha256"], backup_file=None, target=target)
+        _remove_stale_temps(target)
+        old = current["content"].encode("utf-8")
+        backup_file = _backup(target, old) if backup and current["exists"] else None
+        data = content.encode("utf-8")
+        _replace(target, data)
         os.fsync(dir_fd)
-        return dict(conflict=False, changed=True, sha256=digest(data), backup_file=backup_file)
+        return dict(conflict=False, changed=True, sha256=digest(data), backup_file=backup_file, target=target)
     finally:
         os.close(dir_fd)

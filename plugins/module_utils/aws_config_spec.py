@@ -35,9 +35,24 @@ PROFILE_SPEC = dict(
     output=dict(type="str", choices=["json", "yaml", "yaml-stream", "text", "table"]),
 )
 
+# One entry per user of a host, all read in one call and written in one call.
+# Unset options fall back to the task's own, so no defaults here.
+USER_SPEC = dict(
+    user=dict(type="str", required=True),
+    path=dict(type="str"),
+    sso_sessions=dict(type="list", elements="dict", options=SESSION_SPEC),
+    profiles=dict(type="list", elements="dict", options=PROFILE_SPEC),
+    exclusive=dict(type="bool"),
+    migrate_legacy=dict(type="bool"),
+    backup=dict(type="bool"),
+)
+
+MUTUALLY_EXCLUSIVE = [("users", "user"), ("users", "path")]
+
 ARGUMENT_SPEC = dict(
+    users=dict(type="list", elements="dict", options=USER_SPEC),
     user=dict(type="str"),
-    path=dict(type="path"),
+    path=dict(type="str"),
     sso_sessions=dict(type="list", elements="dict", default=[], options=SESSION_SPEC),
     profiles=dict(type="list", elements="dict", default=[], options=PROFILE_SPEC),
     exclusive=dict(type="bool", default=False),

@@ -19,8 +19,16 @@ description:
     value outside what changes is kept byte for byte; updating one key changes one line.
   - The file is parsed and edited on the controller (this module is an action plugin that needs the
     Python package C(configupdater) there). Managed hosts need only the Python Ansible needs anyway.
-  - The write is atomic (temp file and rename, owner the user, mode C(0600), C(~/.aws) created C(0700)) and a
+  - The write is atomic (temp file and rename, mode C(0600), C(~/.aws) created C(0700)) and a
     compare-and-swap on the content that was read, so two plays editing one file never lose an update.
+  - Users are not trusted. Every read, write, rename, mkdir, chmod and backup in the user's home runs in a
+    process with that user's uid, gid and supplementary groups, never root's. Whatever the user has put in
+    their home (symlinks, swapped directories, races between the read and the write), the module can reach
+    only what the user could reach, and nothing of a file the user could not read appears in its output.
+    The same makes homes on NFS with C(root_squash), which root cannot write, work.
+  - A config file that is a symlink the user may follow (dotfiles kept with stow, chezmoi or a repository)
+    is updated where it leads, atomically, and stays a symlink. A file in the user's way that belongs to
+    someone else is refused with an error, never chowned.
   - Every option is checked before anything is written; a bad value fails with a message naming the
     field and the fix, and the file is left untouched. A file botocore could not read (duplicate
     section or key, text before the first section) fails with the line number and is never fixed silently.
@@ -31,15 +39,52 @@ author:
 requirements:
   - configupdater >= 3.1 on the controller
 options:
+  users:
+    description:
+      - Many users' files of one host in one task, read in one call to the host and written in one call,
+        whatever their number. Each entry is one user's file; its options, when set, replace the task's own
+        O(sso_sessions), O(profiles), O(exclusive), O(migrate_legacy) and O(backup) for that user.
+      - Every entry is checked before anything is written. A user whose file cannot be written (a file
+        botocore cannot read, a refused path) fails the task, listed in RV(users); the others are written.
+      - Mutually exclusive with O(user) and O(path).
+    type: list
+    elements: dict
+    suboptions:
+      user:
+        description: The user.
+        type: str
+        required: true
+      path:
+        description: As O(path), for this user.
+        type: str
+      sso_sessions:
+        description: This user's sso-session blocks, instead of O(sso_sessions); same suboptions.
+        type: list
+        elements: dict
+      profiles:
+        description: This user's profile blocks, instead of O(profiles); same suboptions.
+        type: list
+        elements: dict
+      exclusive:
+        description: As O(exclusive), for this user.
+        type: bool
+      migrate_legacy:
+        description: As O(migrate_legacy), for this user.
+        type: bool
+      backup:
+        description: As O(backup), for this user.
+        type: bool
   user:
     description:
-      - The user whose config is managed. The file belongs to this user after the write.
-      - Defaults to the user the task runs as (after C(become)).
+      - The user whose config is managed. Defaults to the user the task runs as (after C(become)).
+      - Every read and write of the file runs with this user's uid, gid and groups, never with root's, so a
+        play that runs as root can manage any user's file safely; managing another user's file needs root.
     type: str
   path:
     description:
-      - The config file. Defaults to C(~user/.aws/config). C(~/) is the user's home.
-    type: path
+      - The config file, absolute or starting with C(~/). Defaults to C(~/.aws/config).
+      - C(~/) is the home of O(user) on the managed host, from its user database (not the controller's home).
+    type: str
   sso_sessions:
     description: C([sso-session NAME]) blocks.
     type: list
@@ -151,7 +196,8 @@ attributes:
     platforms: posix
 notes:
   - The file is rewritten only when its text changes, and then only the changed lines differ.
-  - If the file's mode is not C(0600) or its owner is not the user, a run fixes that and reports a change.
+  - If the file's mode is not C(0600), a run sets it, reports a change with RV(attributes_fixed) and shows it in the diff.
+  - See C(docs/security.md) in the collection's repository for the threat model and how each guarantee is tested.
 seealso:
   - module: labcloud.aws_sso.aws_config_file
   - name: Configuration and credential file settings in the AWS CLI
@@ -185,6 +231,28 @@ EXAMPLES = r"""
       - name: old-sandbox
         state: absent
 
+- name: Every lab user of this host in one task (one read and one write on the host, whatever their number)
+  labcloud.aws_sso.aws_config:
+    users:
+      - user: alice
+      - user: bob
+      - user: carol
+        profiles:                        # carol gets only this profile
+          - name: research
+            sso_session: corp
+            sso_account_id: "210987654321"
+            sso_role_name: ResearcherAccess
+    sso_sessions:
+      - name: corp
+        sso_start_url: https://corp.awsapps.com/start
+        sso_region: us-east-1
+    profiles:
+      - name: dev
+        sso_session: corp
+        sso_account_id: "012345678901"
+        sso_role_name: PowerUserAccess
+  become: true
+
 - name: Keep only what is declared here, with a backup of the old file
   labcloud.aws_sso.aws_config:
     user: bob
@@ -205,7 +273,7 @@ EXAMPLES = r"""
 RETURN = r"""
 path:
   description: The config file on the managed host.
-  returned: always
+  returned: without O(users)
   type: str
   sample: /home/alice/.aws/config
 backup_file:
@@ -213,55 +281,100 @@ backup_file:
   returned: changed and O(backup=true)
   type: str
   sample: /home/alice/.aws/config.12345.2026-11-22@10:00:00~
+target:
+  description: Where the config file, a symlink, leads; the file really written.
+  returned: when the config file is a symlink
+  type: str
+  sample: /home/alice/dotfiles/aws/config
+attributes_fixed:
+  description: File attributes set right without a change of content (C(mode) for a mode other than C(0600)).
+  returned: success
+  type: list
+  elements: str
+  sample: [mode]
+users:
+  description:
+    - With O(users), one result per entry, in order, each with the keys a single-user run returns
+      (C(path), C(changed), C(sessions_added), C(profiles_updated)...), plus C(user), C(failed) and, for a
+      failed entry, C(msg).
+    - The top-level C(sessions_*) and C(profiles_*) lists are not returned with O(users).
+  returned: with O(users)
+  type: list
+  elements: dict
 sessions_added:
   description: Names of the sso-session blocks added.
-  returned: always
+  returned: without O(users)
   type: list
   elements: str
   sample: [corp]
 sessions_updated:
   description: Names of the sso-session blocks changed.
-  returned: always
+  returned: without O(users)
   type: list
   elements: str
 sessions_removed:
   description: Names of the sso-session blocks removed.
-  returned: always
+  returned: without O(users)
   type: list
   elements: str
 profiles_added:
   description: Names of the profiles added (C(default) for C([default])).
-  returned: always
+  returned: without O(users)
   type: list
   elements: str
   sample: [dev, default]
 profiles_updated:
   description: Names of the profiles changed.
-  returned: always
+  returned: without O(users)
   type: list
   elements: str
 profiles_removed:
   description: Names of the profiles removed.
-  returned: always
+  returned: without O(users)
   type: list
   elements: str
   sample: [old-sandbox]
 diff:
-  description: The file before and after, with secret-looking values masked.
+  description:
+    - The file before and after, with secret-looking values masked; a fixed mode as C(mode) before and after.
+    - A list of both when the content and the mode change.
   returned: when diff mode is on
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils import basic
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import (
+    ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE,
+)
+
+# main() is also what ansible-lint's `args` rule runs to check a task's
+# options, so it must stay a plain AnsibleModule(argument_spec=ARGUMENT_SPEC).
+# The rule never reads this file by itself: it resolves the task's action
+# with the *action* loader first, so for labcloud.aws_sso.aws_config it loads
+# plugins/action/aws_config.py, and it skips any action plugin without a
+# main() (an action plugin may rewrite options before a module sees them).
+# Ours rewrites nothing: it validates the task's own options against this
+# same ARGUMENT_SPEC. So the action plugin re-exports this main(), and the
+# rule calls it with the task's options on stdin and AnsibleModule swapped
+# for a stub that stops right after validation; unknown top-level options and,
+# through `options=`, unknown keys inside sso_sessions and profiles items come
+# back as args[module].
+# AnsibleModule is looked up on `basic` when main() runs, not bound at import:
+# the rule swaps the attribute on ansible.module_utils.basic, while a name
+# bound at import keeps whatever class was there when this file was first
+# imported; the real one would reach the fail_json below and turn every valid
+# task into a lint error.
 
 
 def main():
     # The action plugin of the same name does the work on the controller;
     # reaching this means the module was called without it (e.g. by raw
     # AnsiballZ), which cannot parse the file on the host by design.
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = basic.AnsibleModule(
+        argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True
+    )
     module.fail_json(msg="labcloud.aws_sso.aws_config runs through its action plugin on the controller")
 
 

@@ -9,42 +9,58 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: aws_config_file
-short_description: Read or atomically replace a user's AWS config file (target side of aws_config)
+short_description: Read or atomically replace users' AWS config files, as those users (target side of aws_config)
 version_added: 0.1.0
 description:
   - The half of M(labcloud.aws_sso.aws_config) that runs on the managed host. It needs only Python's
     standard library there; all parsing and editing happens on the controller.
-  - C(read) returns the file's text and a digest of it.
+  - Takes a list of files, of one or many users, so that a whole host costs one call to read and one to write.
+  - Every file operation runs with the file's user's uid, gid and supplementary groups, never with root's.
+    When the task runs as root, a child process switches to the user for good and does the work, so symlinks,
+    swapped directories and races in the user's home can only reach what the user could reach. This is also
+    what makes homes on NFS with C(root_squash) work.
+  - C(read) returns the file's text and a digest of it. A file that belongs to another user is refused unread.
   - C(write) replaces the file only if it still has the digest the caller read (compare-and-swap under
-    an exclusive lock on its directory), through a temp file and a rename in the same directory, owned
-    by the user with mode C(0600). A missing directory is created with mode C(0700).
+    an exclusive lock on its directory), through a temp file and a rename in the same directory, with mode
+    C(0600). A missing directory is created with mode C(0700). A symlinked file is updated where the link
+    leads, and the link is kept.
   - Use M(labcloud.aws_sso.aws_config) in playbooks; this module is its transport.
 author:
   - labcloud engineers (@labcloud)
 options:
   operation:
-    description: Read the file, or write it.
+    description: Read the files, or write them.
     type: str
     required: true
     choices: [read, write]
-  user:
-    description: Whose file. Defaults to the user the task runs as.
-    type: str
-  path:
-    description: The file. Defaults to C(~user/.aws/config).
-    type: path
-  content:
-    description: The new text of the file, with O(operation=write).
-    type: str
-  expected_sha256:
-    description:
-      - With O(operation=write), the digest returned by the read the content was computed from, or
-        C(absent) if the file did not exist. A different file on disk makes the write report C(conflict).
-    type: str
-  backup:
-    description: Keep a timestamped copy of the previous file.
-    type: bool
-    default: false
+  files:
+    description: The files, each of one user. Files of one user are handled by one process acting as that user.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      user:
+        description: Whose file. Defaults to the user the task runs as.
+        type: str
+      path:
+        description:
+          - The file, absolute or starting with C(~/), which is the home of O(files[].user) on the managed host.
+            Defaults to C(~/.aws/config).
+        type: str
+      content:
+        description:
+          - The new text of the file, with O(operation=write).
+          - Omitted with O(operation=write), the text is kept and only the mode is set to C(0600).
+        type: str
+      expected_sha256:
+        description:
+          - With O(operation=write), the digest returned by the read the content was computed from, or
+            C(absent) if the file did not exist. A different file on disk makes the write report C(conflict).
+        type: str
+      backup:
+        description: Keep a timestamped copy of the previous file, mode C(0600), next to it.
+        type: bool
+        default: false
 attributes:
   check_mode:
     description: Can run in check mode; a write in check mode changes nothing.
@@ -56,95 +72,147 @@ attributes:
     description: Runs on POSIX hosts with Python.
     support: full
     platforms: posix
+notes:
+  - Acting for another user needs root (C(become)); a task that runs as the user manages only that user's files.
 """
 
 EXAMPLES = r"""
-- name: Read alice's config (what the aws_config action plugin does first)
+- name: Read alice's and bob's configs (what the aws_config action plugin does first)
   labcloud.aws_sso.aws_config_file:
     operation: read
-    user: alice
+    files:
+      - user: alice
+      - user: bob
+        path: ~/.aws/config
+  become: true
   register: current
 """
 
 RETURN = r"""
-path:
-  description: The file.
+files:
+  description: One result per entry of O(files), in the same order.
   returned: always
-  type: str
-  sample: /home/alice/.aws/config
-exists:
-  description: Whether the file existed, with O(operation=read).
-  returned: success
-  type: bool
-content:
-  description: The file's text, with O(operation=read).
-  returned: success
-  type: str
-sha256:
-  description: Digest of the file now, or C(absent).
-  returned: success
-  type: str
-mode:
-  description: The file's mode as an octal string, with O(operation=read).
-  returned: success
-  type: str
-owner_ok:
-  description: Whether the file belongs to the user, with O(operation=read).
-  returned: success
-  type: bool
-conflict:
-  description: With O(operation=write), true if the file changed since it was read; nothing was written.
-  returned: success
-  type: bool
-backup_file:
-  description: The backup made, if any.
-  returned: changed and O(backup=true)
-  type: str
+  type: list
+  elements: dict
+  contains:
+    user:
+      description: The user acted as.
+      type: str
+      sample: alice
+    path:
+      description: The file, with C(~/) expanded on the host.
+      type: str
+      sample: /home/alice/.aws/config
+    target:
+      description: The file really read or written (where a symlink at RV(files[].path) leads).
+      type: str
+    failed:
+      description: Whether this entry failed; RV(files[].msg) says why, and nothing was written for it.
+      type: bool
+    msg:
+      description: What was refused or failed, naming the path and the user, never the file's content.
+      type: str
+    exists:
+      description: Whether the file existed, with O(operation=read).
+      type: bool
+    content:
+      description: The file's text, with O(operation=read).
+      type: str
+    sha256:
+      description: Digest of the file now, or C(absent).
+      type: str
+    mode:
+      description: The file's mode as an octal string, with O(operation=read).
+      type: str
+    conflict:
+      description: With O(operation=write), true if the file changed since it was read; nothing was written.
+      type: bool
+    changed:
+      description: With O(operation=write), whether the file was written.
+      type: bool
+    backup_file:
+      description: The backup made, if any.
+      type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
-    AtomicFileError,
     read_state,
-    resolve,
     write_if_unchanged,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    UserFileError,
+    account,
+    describe_os_error,
+    expand_path,
+    run_as,
+)
+
+DEFAULT_PATH = ".aws/config"
+
+FILE_SPEC = dict(
+    user=dict(type="str"),
+    path=dict(type="str"),
+    content=dict(type="str", no_log=True),
+    expected_sha256=dict(type="str"),
+    backup=dict(type="bool", default=False),
+)
+
+
+def _one(acct, operation, path, entry):
+    if operation == "read":
+        return read_state(path, acct.uid)
+    if entry["expected_sha256"] is None:
+        raise UserFileError("expected_sha256 is required to write %s" % path)
+    return write_if_unchanged(path, entry["content"], entry["expected_sha256"], acct.uid, entry["backup"])
+
+
+def _as_user(acct, operation, items):
+    """Runs as the user: every file of theirs, each failing on its own."""
+    answers = []
+    for path, entry in items:
+        try:
+            answers.append(_one(acct, operation, path, entry))
+        except UserFileError as exc:
+            answers.append(dict(failed=True, msg=str(exc)))
+        except OSError as exc:
+            answers.append(dict(failed=True, msg=describe_os_error(exc, acct)))
+    return answers
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             operation=dict(type="str", required=True, choices=["read", "write"]),
-            user=dict(type="str"),
-            path=dict(type="path"),
-            content=dict(type="str", no_log=True),
-            expected_sha256=dict(type="str"),
-            backup=dict(type="bool", default=False),
+            files=dict(type="list", elements="dict", required=True, options=FILE_SPEC),
         ),
-        required_if=[("operation", "write", ("content", "expected_sha256"))],
         supports_check_mode=True,
     )
-    params = module.params
-    try:
-        path, uid, gid = resolve(params["user"], params["path"])
-        if params["operation"] == "read":
-            state = read_state(path)
-            owner_ok = not state["exists"] or state["uid"] == uid
-            module.exit_json(changed=False, path=path, owner_ok=owner_ok, **state)
-        if module.check_mode:
-            module.exit_json(changed=False, path=path, conflict=False)
-        result = write_if_unchanged(
-            path,
-            params["content"],
-            params["expected_sha256"],
-            uid,
-            gid,
-            backup=module.backup_local if params["backup"] else None,
-        )
-    except (AtomicFileError, OSError) as exc:
-        module.fail_json(msg=str(exc), path=params["path"])
-    module.exit_json(path=path, **result)
+    operation = module.params["operation"]
+    results = [None] * len(module.params["files"])
+    by_user = {}
+    for index, entry in enumerate(module.params["files"]):
+        try:
+            acct = account(entry["user"])
+            path = expand_path(acct, entry["path"], DEFAULT_PATH)
+        except UserFileError as exc:
+            results[index] = dict(user=entry["user"], path=entry["path"], failed=True, msg=str(exc))
+            continue
+        results[index] = dict(user=acct.name, path=path)
+        by_user.setdefault(acct, []).append((index, path, entry))
+    if operation == "write" and module.check_mode:
+        for result in results:
+            result.setdefault("conflict", False)
+        module.exit_json(changed=False, files=results)
+    for acct, items in by_user.items():
+        try:
+            answers = run_as(acct, _as_user, acct, operation, [(path, entry) for _index, path, entry in items])
+        except UserFileError as exc:
+            answers = [dict(failed=True, msg=str(exc))] * len(items)
+        for (index, _path, _entry), answer in zip(items, answers):
+            results[index].update(answer)
+    module.exit_json(changed=any(r.get("changed") for r in results), files=results)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ unmanaged sections and nested values survive byte for byte.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 try:
@@ -50,6 +51,15 @@ def parse_nested(value):
         key, sub_value = line.split("=", 1)
         parsed[key.strip()] = sub_value.strip()
     return parsed
+
+
+def _as_botocore_reads(value):
+    """A value as botocore holds it: an indented block becomes a dict of sub-settings."""
+    if value.startswith("\n"):
+        parsed = parse_nested(value)
+        if parsed is not None:
+            return parsed
+    return value
 
 
 def same_value(existing, wanted):
@@ -127,7 +137,7 @@ class _Plan:
         for (kind, name), sections in self.by_identity.items():
             kept = [s for s in sections if id(s) not in self.removed_ids]
             if kept:
-                finals[kind][name] = kept[-1].values()
+                finals[kind][name] = {k: _as_botocore_reads(v) for k, v in kept[-1].values().items()}
         for block in self.declaration.blocks():
             values = finals[block.kind].pop(block.name, None)
             if block.state == "absent":
@@ -136,7 +146,9 @@ class _Plan:
             if block.kind == "profile" and "sso_session" in block.keys and self.declaration.migrate_legacy:
                 for key in LEGACY_PROFILE_KEYS:
                     values.pop(key, None)
-            values.update({k: v for k, v in block.keys.items() if not isinstance(v, dict)})
+            # Nested values count too: botocore compares every key a
+            # profile shares with its session, sub-settings included.
+            values.update(block.keys)
             finals[block.kind][block.name] = values
         return finals
 
@@ -144,27 +156,64 @@ class _Plan:
         finals = self.final_values()
         sessions = finals["sso-session"]
         declared_profiles = {b.name for b in self.declaration.profiles}
+        # One problem per missing session, not per profile: removing a
+        # session that many profiles use would otherwise repeat one sentence.
+        orphans = {}
+        mismatches = []
         for name, values in sorted(finals["profile"].items()):
             session_name = values.get("sso_session")
             if session_name is None:
                 continue
             where = "profile %r" % name + ("" if name in declared_profiles else " (already in the file)")
             if session_name not in sessions:
-                self.problems.append(
-                    "%s uses sso_session %r, which is neither in the file nor declared (or is being removed); "
-                    "declare it under sso_sessions" % (where, session_name)
-                )
+                orphans.setdefault(session_name, []).append(name)
                 continue
             for key, value in sorted(values.items()):
                 if key == "sso_session" or key not in sessions[session_name]:
                     continue
                 if sessions[session_name][key] != value:
                     hint = "" if self.declaration.migrate_legacy else "; set migrate_legacy: true to drop legacy keys"
-                    self.problems.append(
+                    mismatches.append(
                         "%s sets %s = %s but its sso-session %r has %s; botocore rejects the mismatch: "
                         "remove it from the profile%s"
                         % (where, key, value, session_name, sessions[session_name][key], hint)
                     )
+        for session_name, users in sorted(orphans.items()):
+            self.problems.append(self._orphan_problem(session_name, users, declared_profiles, sessions))
+        self.problems.extend(mismatches)
+
+    def _orphan_problem(self, session_name, users, declared_profiles, sessions):
+        groups = []
+        for names, note in (
+            ([n for n in users if n in declared_profiles], ""),
+            ([n for n in users if n not in declared_profiles], " (already in the file)"),
+        ):
+            if names:
+                noun = "profile" if len(names) == 1 else "profiles"
+                groups.append("%s %s%s" % (noun, ", ".join(repr(n) for n in names), note))
+        use = "use" if len(users) > 1 else "uses"
+        those = "those profiles" if len(users) > 1 else "that profile"
+        if any(b.name == session_name for b in self.declaration.sessions):
+            # Declared, yet missing from the result: only state: absent does that.
+            reason, use, fix = "is declared with state: absent", "still " + use, "keep it (state: present)"
+        else:
+            if ("sso-session", session_name) in self.by_identity:
+                reason, use = "is not declared and exclusive: true removes it", "still " + use
+            else:
+                reason = "is neither in the file nor declared"
+            fix = "declare it under sso_sessions"
+            # A typo in sso_session is the usual cause of a session nobody declared.
+            guess = difflib.get_close_matches(session_name, sorted(sessions), n=1)
+            if guess:
+                fix = "did you mean %r? Otherwise %s" % (guess[0], fix)
+        return "sso-session %r %s, but %s %s it; %s, or remove %s" % (
+            session_name,
+            reason,
+            " and ".join(groups),
+            use,
+            fix,
+            those,
+        )
 
 
 def _edit_section(lines, section, block, migrate_legacy):

@@ -9,11 +9,19 @@ collected so a user fixes them in one pass; nothing is written if any exist.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import (
+    ARGUMENT_SPEC,
+    PROFILE_SPEC,
+    SESSION_SPEC,
+    USER_SPEC,
+)
 
 # Used with fullmatch and re.ASCII: "$" also matches before a final newline,
 # and a bare \d accepts any Unicode digit; either would let through values
@@ -25,6 +33,12 @@ _ROLE_RE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _SCOPE_RE = re.compile(r"^[A-Za-z0-9:_.*/-]+$")
 _NAME_FORBIDDEN = set("[]/\\\"'")
+# Identity Center portals live on AWS host names (d-xxxx.awsapps.com,
+# ssoins-xxxx.portal.REGION.app.aws) or, in tests, on a local address:
+# plain ASCII labels or an IPv6 literal, checked after lower-casing.
+_HOST_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.?$", re.ASCII)
+_IPV6_RE = re.compile(r"^[0-9a-f:.]+$", re.ASCII)
+_URL_EXAMPLE = "e.g. https://my-org.awsapps.com/start"
 
 SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
 PROFILE_KEYS = ("sso_session", "sso_account_id", "sso_role_name", "region", "output")
@@ -157,6 +171,48 @@ def _settings(label, settings, reserved, problems):
     return out
 
 
+def normalise_start_url(url):
+    """Return (the start URL as the AWS docs write it, None) or (None, problem).
+
+    The portal's address bar shows forms such as https://d-xxxx.awsapps.com/start/#/
+    or .../start#/?tab=accounts. The fragment and query only steer the portal's
+    page in a browser, and the CLI sends the URL as given to SSO-OIDC and keys
+    its client registration cache by it, so every pasted form is reduced to one:
+    scheme and host lower-case, no query, no fragment, no trailing slash.
+    """
+    if url != url.strip() and not _bad_chars(url):
+        return None, "%r has leading or trailing whitespace; remove it, %s" % (url, _URL_EXAMPLE)
+    parts = None
+    if not _bad_chars(url) and not any(char.isspace() for char in url):
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unbalanced [ or ] in the host
+            parts = None
+    if parts is None or parts.scheme != "https" or not parts.netloc:
+        return None, "%r must be an https:// URL, %s" % (url, _URL_EXAMPLE)
+    if "@" in parts.netloc:
+        # Not echoed: the part before @ may be a password.
+        return None, "must not contain a user name or password (the part before @); give the portal URL alone, %s" % (
+            _URL_EXAMPLE
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return None, "%r has a port that is not a number from 1 to 65535; fix or drop it, %s" % (url, _URL_EXAMPLE)
+    hostname = parts.hostname or ""
+    if ":" in hostname:
+        valid, host = _IPV6_RE.fullmatch(hostname), "[%s]" % hostname
+    else:
+        valid, host = _HOST_RE.fullmatch(hostname), hostname
+    if not valid:
+        return None, "%r has no valid host name; give the portal URL, %s" % (url, _URL_EXAMPLE)
+    if port is not None:
+        host += ":%d" % port
+    return "https://%s%s" % (host, parts.path.rstrip("/")), None
+
+
 def _region(label, key, value, problems):
     if value is not None and not _REGION_RE.fullmatch(value):
         problems.append("%s.%s %r does not look like an AWS region; use a name such as us-east-1" % (label, key, value))
@@ -178,14 +234,12 @@ def _session(index, item, problems):
         return block
     url = item.get("sso_start_url")
     if not url:
-        problems.append("%s.sso_start_url is required: the portal URL, e.g. https://my-org.awsapps.com/start" % label)
+        problems.append("%s.sso_start_url is required: the portal URL, %s" % (label, _URL_EXAMPLE))
     else:
-        parts = urlsplit(url) if not _bad_chars(url) else None
-        if parts is None or parts.scheme != "https" or not parts.netloc or " " in url:
-            problems.append(
-                "%s.sso_start_url %r must be an https:// URL, e.g. https://my-org.awsapps.com/start" % (label, url)
-            )
-        block.keys["sso_start_url"] = url
+        normalised, problem = normalise_start_url(url)
+        if problem:
+            problems.append("%s.sso_start_url %s" % (label, problem))
+        block.keys["sso_start_url"] = normalised or url
     region = item.get("sso_region")
     if not region:
         problems.append("%s.sso_region is required: the region of IAM Identity Center, e.g. us-east-1" % label)
@@ -232,9 +286,13 @@ def _profile(index, item, problems):
                     '%s.sso_account_id %d must be exactly 12 digits, e.g. "012345678901"' % (label, account)
                 )
             else:
+                # Never suggest digits rebuilt from this number: YAML 1.1 reads
+                # 012345670123 as octal (1402433619), so zero-padding it gives
+                # another account. Only what the user typed is right.
                 problems.append(
-                    "%s.sso_account_id %d is not 12 digits: YAML read it as a number and dropped its leading "
-                    'zeros; quote it, e.g. sso_account_id: "%012d"' % (label, account, account)
+                    "%s.sso_account_id: YAML read it as the number %d, not as 12 digits (unquoted, leading "
+                    "zeros are dropped and an id starting with 0 can be read as octal); quote it exactly as "
+                    'written, e.g. sso_account_id: "012345678901"' % (label, account)
                 )
         elif not _ACCOUNT_RE.fullmatch(account):
             problems.append('%s.sso_account_id %r must be exactly 12 digits, e.g. "012345678901"' % (label, account))
@@ -269,6 +327,92 @@ def _check_unique(kind, blocks, problems):
         if block.name in seen:
             problems.append("%s: %r is declared twice; declare each block once" % (kind, block.name))
         seen.add(block.name)
+
+
+# Keys a user puts on the wrong kind of block, typically copied from a
+# legacy profile (start URL inline) or from a profile into its session.
+_MISPLACED = {
+    "profiles": (
+        tuple(k for k in SESSION_SPEC if k not in PROFILE_SPEC),
+        "it belongs to the sso-session: declare it under sso_sessions and name that session here with sso_session",
+    ),
+    "sso_sessions": (
+        tuple(k for k in PROFILE_SPEC if k not in SESSION_SPEC),
+        "it belongs to a profile: set it on the profiles that use this session",
+    ),
+}
+_ENTRY_SPECS = (("sso_sessions", SESSION_SPEC), ("profiles", PROFILE_SPEC))
+
+
+def _closest(key, spec):
+    valid = list(spec) + [alias for option in spec.values() for alias in option.get("aliases", ())]
+    matches = difflib.get_close_matches(key.lower(), valid, n=1)
+    return matches[0] if matches else None
+
+
+def _shown(key):
+    return key if isinstance(key, str) else repr(key)
+
+
+def _unknown_key_problem(where, key, spec, misplaced=(), misplaced_hint=None, other="settings"):
+    guess = _closest(key, spec) if isinstance(key, str) else None
+    if key in misplaced:
+        hint = misplaced_hint
+    elif guess:
+        hint = "did you mean %s?" % guess + (" (put other keys under settings)" if other == "settings" else "")
+    elif other == "settings":
+        hint = "to write it to the file as it is, put it under settings"
+    else:
+        hint = other
+    return "%s: %s is not a supported option; %s" % (where, _shown(key), hint)
+
+
+def _entry_problems(prefix, args, problems):
+    """Check the sso_sessions and profiles entries of args (task or users[] entry)."""
+    for option, spec in _ENTRY_SPECS:
+        entries = args.get(option)
+        if not isinstance(entries, list):
+            continue
+        misplaced, misplaced_hint = _MISPLACED[option]
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            label = prefix + _label(option, index, entry)
+            for key in entry:
+                if key not in spec:
+                    problems.append(_unknown_key_problem(label, key, spec, misplaced, misplaced_hint))
+
+
+def option_name_problems(args):
+    """Problems with option names in the raw task args, each naming the list
+    entry and the closest valid key. Run before the argument spec validator."""
+    problems = []
+    for key in args:
+        if key in ARGUMENT_SPEC:
+            continue
+        guess = _closest(key, ARGUMENT_SPEC) if isinstance(key, str) else None
+        if guess:
+            hint = "did you mean %s?" % guess
+        elif key in SESSION_SPEC or key in PROFILE_SPEC:
+            owners = [option for option, spec in _ENTRY_SPECS if key in spec]
+            hint = "it belongs inside an entry of %s" % " or ".join(owners)
+        else:
+            hint = "the options are %s" % ", ".join(ARGUMENT_SPEC)
+        problems.append("%s is not a supported option of aws_config; %s" % (_shown(key), hint))
+    _entry_problems("", args, problems)
+    users = args.get("users")
+    for index, entry in enumerate(users if isinstance(users, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        name = entry.get("user")
+        label = "users[%d]%s" % (index, " (%s)" % name if isinstance(name, str) and name else "")
+        for key in entry:
+            if key not in USER_SPEC:
+                problems.append(
+                    _unknown_key_problem(label, key, USER_SPEC, other="the options are %s" % ", ".join(USER_SPEC))
+                )
+        _entry_problems(label + ".", entry, problems)
+    return problems
 
 
 def build(params):

@@ -68,7 +68,10 @@ def test_real_cli_reads_what_was_declared(tmp_path):
 def test_secret_never_printed_even_verbose(tmp_path):
     secret = "Zq8-very-secret-session-token"
     run = ansible_playbook(
-        PLAYS[-1], {"config_path": str(tmp_path / "config"), "secret_value": secret}, "-vvv", "--diff"
+        next(p for p in PLAYS if p.stem == "07_secrets"),
+        {"config_path": str(tmp_path / "config"), "secret_value": secret},
+        "-vvv",
+        "--diff",
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert secret in (tmp_path / "secrets-config").read_text()

@@ -259,7 +259,49 @@ def test_removing_the_default_profile():
 def test_removing_a_session_still_used_by_an_unmanaged_profile():
     with pytest.raises(DeclarationError) as info:
         apply(TEAM, declare(sso_sessions=[dict(name="corp", state="absent")]))
-    assert "profile 'analyst' (already in the file) uses sso_session 'corp'" in str(info.value)
+    assert info.value.problems == [
+        "sso-session 'corp' is declared with state: absent, but profile 'analyst' (already in the file) still "
+        "uses it; keep it (state: present), or remove that profile"
+    ]
+
+
+SEVEN = "".join(
+    "[profile %s]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\n" % name
+    for name in ("g", "b", "f", "a", "e", "c", "d")
+)
+
+
+def test_removing_a_session_that_seven_profiles_use_is_one_problem():
+    with pytest.raises(DeclarationError) as info:
+        apply(TEAM + "\n" + SEVEN, declare(sso_sessions=[dict(name="corp", state="absent")]))
+    assert info.value.problems == [
+        "sso-session 'corp' is declared with state: absent, but profiles 'a', 'analyst', 'b', 'c', 'd', 'e', "
+        "'f', 'g' (already in the file) still use it; keep it (state: present), or remove those profiles"
+    ]
+
+
+def test_declared_and_file_profiles_of_a_removed_session_are_told_apart():
+    with pytest.raises(DeclarationError) as info:
+        apply(
+            TEAM,
+            declare(
+                sso_sessions=[dict(name="corp", state="absent")],
+                profiles=[profile("zeta"), profile("ops")],
+            ),
+        )
+    assert info.value.problems == [
+        "sso-session 'corp' is declared with state: absent, but profiles 'ops', 'zeta' and profile 'analyst' "
+        "(already in the file) still use it; keep it (state: present), or remove those profiles"
+    ]
+
+
+def test_exclusive_removing_a_session_still_used_is_one_problem():
+    with pytest.raises(DeclarationError) as info:
+        apply(TEAM, declare(exclusive=True, profiles=[profile("ops"), profile("dev")]))
+    assert info.value.problems == [
+        "sso-session 'corp' is not declared and exclusive: true removes it, but profiles 'dev', 'ops' still "
+        "use it; declare it under sso_sessions, or remove those profiles"
+    ]
 
 
 def test_removing_a_session_with_its_profiles():
@@ -437,8 +479,36 @@ def test_default_and_profile_default_both_present_is_refused():
 def test_profile_referencing_missing_session_is_refused():
     with pytest.raises(DeclarationError) as info:
         apply(TEAM, declare(profiles=[profile("ops", sso_session="elsewhere")]))
-    assert "profile 'ops' uses sso_session 'elsewhere'" in str(info.value)
-    assert "declare it under sso_sessions" in str(info.value)
+    assert info.value.problems == [
+        "sso-session 'elsewhere' is neither in the file nor declared, but profile 'ops' uses it; "
+        "declare it under sso_sessions, or remove that profile"
+    ]
+
+
+def test_misspelt_session_reference_suggests_the_session():
+    with pytest.raises(DeclarationError) as info:
+        apply(TEAM, declare(profiles=[profile("ops", sso_session="crop")]))
+    assert info.value.problems == [
+        "sso-session 'crop' is neither in the file nor declared, but profile 'ops' uses it; "
+        "did you mean 'corp'? Otherwise declare it under sso_sessions, or remove that profile"
+    ]
+
+
+def test_missing_sessions_and_mismatches_are_each_reported():
+    text = TEAM.replace(
+        "[profile analyst]\nsso_session = corp\n", "[profile analyst]\nsso_session = corp\nsso_region = us-east-1\n"
+    )
+    text += "\n[profile stray]\nsso_session = gone\n"
+    with pytest.raises(DeclarationError) as info:
+        apply(
+            text, declare(sso_sessions=[session(region="eu-central-1")], profiles=[profile("ops", sso_session="gone")])
+        )
+    assert info.value.problems[0] == (
+        "sso-session 'gone' is neither in the file nor declared, but profile 'ops' and profile 'stray' "
+        "(already in the file) use it; declare it under sso_sessions, or remove those profiles"
+    )
+    assert len(info.value.problems) == 2
+    assert info.value.problems[1].startswith("profile 'analyst' (already in the file) sets sso_region = us-east-1")
 
 
 def test_profile_referencing_session_already_in_the_file_is_fine():

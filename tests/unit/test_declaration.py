@@ -1,8 +1,19 @@
 """Every refusal names the offending field and says how to fix it."""
 
-import pytest
+import re
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
+import pytest
+import yaml
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import (
+    ARGUMENT_SPEC,
+    PROFILE_SPEC,
+    SESSION_SPEC,
+)
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
+    DeclarationError,
+    option_name_problems,
+)
 
 from .helpers import SpecError, declare, profile, session
 
@@ -55,12 +66,124 @@ def test_settings_scalars_are_rendered_as_the_cli_expects():
 
 
 @pytest.mark.parametrize(
-    "url", ["http://corp.awsapps.com/start", "corp.awsapps.com/start", "https://", "ftp://x/y", "https://a b.com/start"]
+    "url",
+    [
+        "http://corp.awsapps.com/start",
+        "corp.awsapps.com/start",
+        "https://",
+        "ftp://x/y",
+        "https://a b.com/start",
+        "https://[corp.awsapps.com/start",
+        "https://corp.awsapps.com/start/\u3000",
+    ],
 )
 def test_start_url_must_be_https(url):
     problem = only_problem(sso_sessions=[session(url=url)])
     assert problem.startswith("sso_sessions[0] (corp).sso_start_url")
     assert "https://" in problem and "e.g." in problem
+
+
+PORTAL = "https://d-9067c5bbc5.awsapps.com/start"
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        PORTAL,
+        PORTAL + "/",
+        PORTAL + "/#",
+        PORTAL + "/#/",
+        PORTAL + "#/",
+        PORTAL + "#/?tab=accounts",
+        PORTAL + "/#/?tab=accounts",
+        PORTAL + "?tab=accounts",
+        PORTAL + "//",
+        "HTTPS://D-9067C5BBC5.AWSAPPS.COM/start/#/",
+        "https://D-9067c5bbc5.AwsApps.com/start#/",
+    ],
+)
+def test_start_url_pasted_from_the_portal_is_written_as_the_docs_write_it(pasted):
+    decl = declare(sso_sessions=[session(url=pasted)])
+    assert decl.sessions[0].keys["sso_start_url"] == PORTAL
+
+
+@pytest.mark.parametrize(
+    "url, written",
+    [
+        ("https://corp.awsapps.com:8443/start/#/", "https://corp.awsapps.com:8443/start"),
+        ("https://127.0.0.1:8443/start", "https://127.0.0.1:8443/start"),
+        ("https://[::1]:8443/start/", "https://[::1]:8443/start"),
+        ("https://ssoins-1234abcd.portal.us-east-1.app.aws/", "https://ssoins-1234abcd.portal.us-east-1.app.aws"),
+        (
+            "https://start.us-gov-home.awsapps.com/directory/d-1234/",
+            "https://start.us-gov-home.awsapps.com/directory/d-1234",
+        ),
+        # The path is case-sensitive on a web server: only scheme and host are lowered.
+        ("https://corp.awsapps.com/Start", "https://corp.awsapps.com/Start"),
+    ],
+)
+def test_start_url_other_plausible_forms(url, written):
+    decl = declare(sso_sessions=[session(url=url)])
+    assert decl.sessions[0].keys["sso_start_url"] == written
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://alice:hunter2@corp.awsapps.com/start",
+        "https://alice@corp.awsapps.com/start",
+        "https://:hunter2@corp.awsapps.com/start",
+    ],
+)
+def test_start_url_with_credentials_is_refused_without_echoing_them(url):
+    problem = only_problem(sso_sessions=[session(url=url)])
+    assert problem == (
+        "sso_sessions[0] (corp).sso_start_url must not contain a user name or password (the part before @); "
+        "give the portal URL alone, e.g. https://my-org.awsapps.com/start"
+    )
+    assert "hunter2" not in problem and "alice" not in problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://corp.awsapps.com:0/start",
+        "https://corp.awsapps.com:99999/start",
+        "https://corp.awsapps.com:https/start",
+    ],
+)
+def test_start_url_with_a_bad_port(url):
+    problem = only_problem(sso_sessions=[session(url=url)])
+    assert problem == (
+        "sso_sessions[0] (corp).sso_start_url %r has a port that is not a number from 1 to 65535; "
+        "fix or drop it, e.g. https://my-org.awsapps.com/start" % url
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://corp_x.awsapps.com/start",
+        "https://corp.awsapps.com\\start",
+        "https://-corp.com/start",
+        "https://exämple.com/start",
+        "https://:443/start",
+    ],
+)
+def test_start_url_without_a_valid_host(url):
+    problem = only_problem(sso_sessions=[session(url=url)])
+    assert problem == (
+        "sso_sessions[0] (corp).sso_start_url %r has no valid host name; "
+        "give the portal URL, e.g. https://my-org.awsapps.com/start" % url
+    )
+
+
+def test_start_url_with_surrounding_whitespace():
+    problem = only_problem(sso_sessions=[session(url=" https://corp.awsapps.com/start")])
+    assert problem == (
+        "sso_sessions[0] (corp).sso_start_url ' https://corp.awsapps.com/start' has leading or trailing "
+        "whitespace; remove it, e.g. https://my-org.awsapps.com/start"
+    )
 
 
 def test_start_url_and_region_required():
@@ -83,12 +206,28 @@ def test_bad_profile_region():
     assert "such as us-east-1" in problem
 
 
-def test_account_id_int_with_lost_zeros_says_quote_it():
-    # YAML `sso_account_id: 012345678901` without quotes arrives as this int.
-    problem = only_problem(sso_sessions=[session()], profiles=[profile(account=12345678901)])
-    assert problem.startswith("profiles[0] (dev).sso_account_id 12345678901")
-    assert "quote it" in problem
-    assert '"012345678901"' in problem
+OCTAL_HINT = (
+    "profiles[0] (dev).sso_account_id: YAML read it as the number %d, not as 12 digits (unquoted, leading zeros "
+    "are dropped and an id starting with 0 can be read as octal); quote it exactly as written, "
+    'e.g. sso_account_id: "012345678901"'
+)
+
+
+def test_account_id_read_as_octal_gets_no_made_up_digits():
+    # YAML 1.1 reads an unquoted 012345670123 as octal: 1402433619.
+    assert yaml.safe_load("sso_account_id: 012345670123") == {"sso_account_id": 1402433619}
+    problem = only_problem(sso_sessions=[session()], profiles=[profile(account=1402433619)])
+    assert problem == OCTAL_HINT % 1402433619
+    # Zero-padding the number names another account; the old hint did that.
+    assert "001402433619" not in problem
+
+
+@pytest.mark.parametrize("account", [1402433619, 12345678901, 0, 7, 10**11 - 1])
+def test_account_id_number_hint_never_derives_digits(account):
+    problem = only_problem(sso_sessions=[session()], profiles=[profile(account=account)])
+    assert problem == OCTAL_HINT % account
+    # The only 12-digit run in the message is the fixed example.
+    assert re.findall(r"\d{12}", problem) == ["012345678901"]
 
 
 def test_account_id_twelve_digit_int_accepted():
@@ -335,3 +474,89 @@ def test_output_choices_enforced_by_the_spec():
     with pytest.raises(SpecError) as info:
         declare(sso_sessions=[session()], profiles=[profile(output="xml")])
     assert "output" in str(info.value)
+
+
+# --- option names (checked on the raw task args, before the spec) ----------
+
+
+def test_misspelt_profile_option_names_the_entry_and_the_fix():
+    args = dict(
+        sso_sessions=[session()],
+        profiles=[profile(name="a"), profile(name="b"), dict(name="dev", sso_session="corp", sso_acount_id="1")],
+    )
+    assert option_name_problems(args) == [
+        "profiles[2] (dev): sso_acount_id is not a supported option; did you mean sso_account_id? "
+        "(put other keys under settings)"
+    ]
+
+
+def test_misspelt_session_option():
+    args = dict(sso_sessions=[dict(name="corp", sso_start_ulr="https://corp.awsapps.com/start")])
+    assert option_name_problems(args) == [
+        "sso_sessions[0] (corp): sso_start_ulr is not a supported option; did you mean sso_start_url? "
+        "(put other keys under settings)"
+    ]
+
+
+def test_unknown_key_without_a_close_match_points_to_settings():
+    assert option_name_problems(dict(profiles=[dict(name="dev", cli_pager="")])) == [
+        "profiles[0] (dev): cli_pager is not a supported option; to write it to the file as it is, "
+        "put it under settings"
+    ]
+
+
+def test_session_key_on_a_profile_and_profile_key_on_a_session():
+    args = dict(
+        sso_sessions=[dict(name="corp", sso_account_id="111122223333")],
+        profiles=[dict(name="old", sso_start_url="https://corp.awsapps.com/start")],
+    )
+    assert option_name_problems(args) == [
+        "sso_sessions[0] (corp): sso_account_id is not a supported option; it belongs to a profile: "
+        "set it on the profiles that use this session",
+        "profiles[0] (old): sso_start_url is not a supported option; it belongs to the sso-session: "
+        "declare it under sso_sessions and name that session here with sso_session",
+    ]
+
+
+def test_entry_without_a_name_is_labelled_by_index():
+    assert option_name_problems(dict(profiles=[dict(nmae="dev")])) == [
+        "profiles[0]: nmae is not a supported option; did you mean name? (put other keys under settings)"
+    ]
+
+
+def test_unknown_top_level_options():
+    args = dict(profile=[], sso_start_url="https://corp.awsapps.com/start", frobnicate=True)
+    assert option_name_problems(args) == [
+        "profile is not a supported option of aws_config; did you mean profiles?",
+        "sso_start_url is not a supported option of aws_config; it belongs inside an entry of sso_sessions",
+        "frobnicate is not a supported option of aws_config; the options are " + ", ".join(ARGUMENT_SPEC),
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        dict(profiles={"dev": {"regoin": "x"}}),
+        dict(profiles="dev"),
+        dict(sso_sessions=["corp", None, 3, ["x"]]),
+        dict(profiles=None),
+    ],
+)
+def test_non_list_values_and_non_dict_entries_are_left_to_the_spec(args):
+    assert option_name_problems(args) == []
+
+
+def test_every_option_of_the_spec_is_accepted():
+    args = {key: None for key in ARGUMENT_SPEC}
+    args["sso_sessions"] = [{key: None for key in SESSION_SPEC}]
+    args["profiles"] = [{key: None for key in PROFILE_SPEC}]
+    assert option_name_problems(args) == []
+
+
+def test_spec_would_have_refused_what_option_names_reports():
+    # Both see the same unsupported key; only the wording differs.
+    args = dict(sso_sessions=[session()], profiles=[profile(sso_acount_id="111122223333")])
+    with pytest.raises(SpecError) as info:
+        declare(**args)
+    assert "sso_acount_id" in str(info.value)
+    assert len(option_name_problems(args)) == 1

@@ -2,12 +2,18 @@
 written so that botocore reads back exactly what was declared."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import PROFILE_SPEC, SESSION_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_edit import apply
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
+    DeclarationError,
+    normalise_start_url,
+    option_name_problems,
+)
 
 from .helpers import SpecError, botocore_read, declare
 
@@ -149,3 +155,77 @@ def test_refused_or_read_back_exactly_over_a_real_file(args, exclusive):
     # Blocks the module never manages are identical.
     assert parsed["services"] == before["services"]
     assert parsed["plugins"] == before["plugins"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(declarations())
+def test_option_names_of_generated_declarations_are_all_supported(args):
+    assert option_name_problems(args) == []
+
+
+_UNKNOWN_KEYS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=16).filter(
+    lambda key: key not in SESSION_SPEC and key not in PROFILE_SPEC
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(declarations(), _UNKNOWN_KEYS, st.integers(0, 10))
+def test_one_unknown_key_is_one_problem_naming_its_entry(args, key, pick):
+    entries = [(option, i) for option in ("sso_sessions", "profiles") for i in range(len(args[option]))]
+    if not entries:
+        args["profiles"] = [{"name": "dev"}]
+        entries = [("profiles", 0)]
+    option, index = entries[pick % len(entries)]
+    entry = args[option][index]
+    entry[key] = "x"
+    problems = option_name_problems(args)
+    assert len(problems) == 1
+    name = entry["name"]
+    label = "%s[%d]%s" % (option, index, " (%s)" % name if isinstance(name, str) and name else "")
+    assert problems[0].startswith("%s: %s is not a supported option; " % (label, key))
+    # The argument spec refuses the same declaration: the early check only rewords it.
+    try:
+        declare(**args)
+    except SpecError as exc:
+        assert key in str(exc)
+    else:
+        raise AssertionError("the argument spec accepted %r" % key)
+
+
+_HOSTS = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?){0,3}", fullmatch=True)
+_PASTED_TAILS = st.sampled_from(["", "/", "/#", "/#/", "#", "#/", "#/?tab=accounts", "/#/?tab=accounts", "?x=1"])
+
+
+def _upper_some(draw, text):
+    return "".join(c.upper() if draw(st.booleans()) else c for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), _HOSTS, st.sampled_from(["/start", "", "/directory/d-1234"]), _PASTED_TAILS)
+def test_pasted_portal_urls_are_reduced_to_one_form(data, host, path, tail):
+    pasted = "%s://%s%s%s" % (_upper_some(data.draw, "https"), _upper_some(data.draw, host), path, tail)
+    assert normalise_start_url(pasted) == ("https://%s%s" % (host, path), None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.builds(lambda a, b: "https://" + a + b, st.text(max_size=20), st.text(max_size=20)),
+        st.builds(lambda a: "https://corp.awsapps.com" + a, st.text(max_size=20)),
+    )
+)
+def test_start_url_normalisation_is_stable_and_plain(url):
+    written, problem = normalise_start_url(url)
+    if written is None:
+        assert problem
+        # A URL with user info is never repeated back: it may hold a password.
+        if "@" in url and problem.startswith("must not contain a user name"):
+            assert url not in problem
+        return
+    assert problem is None
+    assert normalise_start_url(written) == (written, None)
+    parts = urlsplit(written)
+    assert parts.scheme == "https" and parts.netloc == parts.netloc.lower()
+    assert not parts.query and not parts.fragment and "#" not in written and "@" not in parts.netloc
+    assert not written.endswith("/")

@@ -1,0 +1,51 @@
+"""Real throwaway users on this machine, for tests that run as root.
+
+The security tests need what a lab has: root running the play, and users
+with homes of their own who may have arranged anything in them.
+"""
+
+import os
+import pwd
+import secrets
+import subprocess
+from contextlib import contextmanager
+
+PREFIX = "lcsso"
+
+
+def _run(*argv):
+    subprocess.run(argv, check=True, capture_output=True, text=True)
+
+
+@contextmanager
+def throwaway_users(count, home_root="/home"):
+    """Create `count` users with fresh 0700 homes; yield their pwd entries; delete them."""
+    if os.geteuid() != 0:
+        raise RuntimeError("these tests act as a lab's root: run them as root (CI and `make test` do)")
+    tag = secrets.token_hex(3)
+    names = ["%s%s%d" % (PREFIX, tag, index) for index in range(count)]
+    made = []
+    try:
+        for name in names:
+            home = os.path.join(home_root, name)
+            _run("useradd", "--create-home", "--home-dir", home, "--shell", "/bin/bash", "--user-group", name)
+            made.append(name)
+            os.chmod(home, 0o700)
+        yield [pwd.getpwnam(name) for name in names]
+    finally:
+        for name in made:
+            subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
+
+
+def as_user(entry, *argv, **kwargs):
+    """Run a command as the user, with the user's groups and a clean environment."""
+    command = [
+        "setpriv",
+        "--reuid=%d" % entry.pw_uid,
+        "--regid=%d" % entry.pw_gid,
+        "--init-groups",
+        "--reset-env",
+        "--",
+        *argv,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, **kwargs)

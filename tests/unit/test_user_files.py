@@ -1,0 +1,160 @@
+"""run_as: the one way this collection touches a user's files.
+
+These tests run as root (as CI does) with real throwaway users, because the
+property under test is what the kernel lets the switched process do.
+"""
+
+import os
+import stat
+
+import pytest
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import user_files
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    UserFileError,
+    account,
+    expand_path,
+    run_as,
+)
+from tests.testbed.users import throwaway_users
+
+
+@pytest.fixture(scope="module")
+def users():
+    with throwaway_users(2) as entries:
+        yield [account(entry.pw_name) for entry in entries]
+
+
+@pytest.fixture
+def root_secret(tmp_path):
+    """A root-only file in a root-only directory, as /root or /etc/shadow would be."""
+    vault = tmp_path / "vault"
+    vault.mkdir(mode=0o700)
+    secret = vault / "secret"
+    secret.write_text("ROOT-ONLY-CONTENT\n")
+    secret.chmod(0o600)
+    return secret
+
+
+def identity():
+    return dict(
+        ids=list(os.getresuid()) + list(os.getresgid()),
+        groups=sorted(os.getgroups()),
+        umask=os.umask(0o077),
+        home=os.environ["HOME"],
+        cwd=os.getcwd(),
+    )
+
+
+def test_the_child_has_exactly_the_users_ids_groups_and_umask(users):
+    alice = users[0]
+    seen = run_as(alice, identity)
+    assert seen["ids"] == [alice.uid] * 3 + [alice.gid] * 3
+    assert seen["groups"] == sorted(alice.groups)
+    assert seen["umask"] == 0o077 and seen["home"] == alice.home and seen["cwd"] == "/"
+    # The parent is still root, with its own umask and home.
+    assert os.geteuid() == 0
+
+
+def test_root_cannot_be_regained_in_the_child(users):
+    def try_root():
+        try:
+            os.setuid(0)
+        except PermissionError:
+            return "refused"
+        return "regained"
+
+    assert run_as(users[0], try_root) == "refused"
+
+
+def test_a_root_only_file_stays_out_of_reach_and_out_of_the_message(users, root_secret):
+    with pytest.raises(UserFileError) as info:
+        run_as(users[0], lambda: open(str(root_secret)).read())
+    message = str(info.value)
+    assert "as user %s" % users[0].name in message and "Permission denied" in message
+    assert str(root_secret) in message and "ROOT-ONLY" not in message
+
+
+def test_descriptors_root_opened_are_closed_in_the_child(users, root_secret):
+    fd = os.open(str(root_secret), os.O_RDONLY)
+    try:
+
+        def steal():
+            try:
+                return os.read(fd, 100).decode()
+            except OSError as exc:
+                return exc.errno
+
+        import errno
+
+        assert run_as(users[0], steal) == errno.EBADF
+    finally:
+        os.close(fd)
+
+
+def test_a_user_cannot_act_for_another_user(users):
+    alice, bob = users
+    with pytest.raises(UserFileError) as info:
+        run_as(alice, run_as, bob, os.getuid)
+    assert "cannot act for user %s" % bob.name in str(info.value) and "become" in str(info.value)
+
+
+def test_acting_as_oneself_needs_no_switch(users):
+    alice = users[0]
+    outer, inner = run_as(alice, lambda: (os.getpid(), run_as(alice, os.getpid)))
+    assert outer == inner
+
+
+def test_errors_and_unserialisable_results_are_reported(users):
+    def boom():
+        raise ValueError("bad thing")
+
+    with pytest.raises(UserFileError) as info:
+        run_as(users[0], boom)
+    assert str(info.value) == "as user %s: ValueError: bad thing" % users[0].name
+    with pytest.raises(UserFileError) as info:
+        run_as(users[0], lambda: {1, 2})
+    assert "TypeError" in str(info.value)
+
+
+def test_a_crashed_child_is_reported(users):
+    with pytest.raises(UserFileError) as info:
+        run_as(users[0], os._exit, 3)
+    assert "ended without an answer (status 768)" in str(info.value)
+
+
+def test_files_made_by_the_child_belong_to_the_user(users):
+    alice = users[0]
+
+    def make():
+        path = os.path.join(alice.home, "made-by-child")
+        with open(path, "w") as handle:
+            handle.write("x")
+        return path
+
+    made = run_as(alice, make)
+    info = os.stat(made)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (alice.uid, alice.gid, 0o600)
+
+
+def test_account_and_expand_path(users):
+    alice = users[0]
+    assert alice.home.startswith("/home/") and alice.gid in alice.groups
+    assert expand_path(alice, None, ".aws/config") == os.path.join(alice.home, ".aws/config")
+    assert expand_path(alice, "~/x/config", "unused") == os.path.join(alice.home, "x/config")
+    assert expand_path(alice, "~", "unused") == alice.home + "/"
+    assert expand_path(alice, "/etc/aws/config", "unused") == "/etc/aws/config"
+    for bad, words in (("~bob/config", "only ~/"), ("relative/config", "is relative")):
+        with pytest.raises(UserFileError) as info:
+            expand_path(alice, bad, "unused")
+        assert words in str(info.value)
+    with pytest.raises(UserFileError) as info:
+        account("no-such-user-labcloud")
+    assert "does not exist on this host" in str(info.value)
+
+
+def test_module_constant_covers_the_descriptor_range():
+    # The child closes descriptors up to this bound; it must cover the soft limit used in tests.
+    import resource
+
+    assert user_files._MAX_FD >= min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
