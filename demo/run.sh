@@ -13,7 +13,7 @@ aws_bin=$(.venv/bin/python -c 'from tests.testbed.paths import awscli_bin; print
 run() {
   ansible-playbook labcloud.aws_sso.aws_config -i localhost, -c local -e aws_config_become=false \
     -e ansible_python_interpreter=/usr/bin/python3 -e "@$work/lab.yml" \
-    -e "{\"aws_config_users\": [{\"path\": \"$work/home/.aws/config\"}]}" "$@"
+    -e "{\"aws_config_users\": [{\"user\": \"$(id -un)\", \"path\": \"$work/home/.aws/config\"}]}" "$@"
 }
 cli() { env -i PATH=/usr/bin:/bin HOME="$work/home" "$aws_bin" "$@"; }
 

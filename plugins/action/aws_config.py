@@ -111,12 +111,20 @@ class ActionModule(ActionBase):
             return [_Job(params["user"], params["path"], build(params), params["backup"])]
         jobs, problems = [], []
         for index, entry in enumerate(params["users"]):
+            label = "users[%d] (%s)" % (index, entry["user"])
+            own = {key: value for key, value in entry.items() if value is not None}
+            blocks = {key: own[key] for key in ("sso_sessions", "profiles", "services") if key in own}
+            checked = ArgumentSpecValidator({key: ARGUMENT_SPEC[key] for key in blocks}).validate(blocks)
+            if checked.error_messages:
+                problems.extend("%s: %s" % (label, message) for message in checked.error_messages)
+                continue
             merged = dict(params)
-            merged.update({key: value for key, value in entry.items() if value is not None})
+            merged.update(own)
+            merged.update(checked.validated_parameters)
             try:
                 declaration = build(merged)
             except DeclarationError as exc:
-                problems.extend("users[%d] (%s): %s" % (index, entry["user"], p) for p in exc.problems)
+                problems.extend("%s: %s" % (label, problem) for problem in exc.problems)
                 continue
             jobs.append(_Job(entry["user"], entry["path"], declaration, merged["backup"]))
         if problems:
@@ -226,6 +234,7 @@ class ActionModule(ActionBase):
         for verb, table in (("added", edit.added), ("updated", edit.updated), ("removed", edit.removed)):
             outcome["sessions_%s" % verb] = list(table["sso-session"])
             outcome["profiles_%s" % verb] = list(table["profile"])
+            outcome["services_%s" % verb] = list(table["services"])
         content_changed = edit.text != read["content"]
         wrong_mode = read["exists"] and read["mode"] != FILE_MODE
         outcome["attributes_fixed"] = ["mode"] if wrong_mode else []

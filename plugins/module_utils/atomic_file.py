@@ -162,13 +162,17 @@ def _backup(path, data):
     return name
 
 
-def _replace(target, data):
-    """Write data to a temp file beside target and rename it over target."""
+def _replace(target, data, mode):
+    """Write data to a temp file beside target and rename it over target.
+
+    The temp file gets its final mode before the rename: a chmod after it
+    would leave an instant in which, say, /etc/bash.bashrc is unreadable.
+    """
     directory = os.path.dirname(target)
     fd, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), suffix=".tmp", dir=directory)
     try:
         try:
-            os.fchmod(fd, FILE_MODE)
+            os.fchmod(fd, mode)
             _write_all(fd, data)
             os.fsync(fd)
         finally:
@@ -184,10 +188,11 @@ def _replace(target, data):
         raise
 
 
-def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False):
+def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False, mode=FILE_MODE):
     """Replace path with content if it still has digest expected_sha256.
 
-    content None keeps the text and only sets the mode to 0600. With owner,
+    The file gets mode (0600 unless told otherwise); content None keeps the
+    text and only sets the mode. With owner,
     a file that belongs to anyone else is refused. Returns a dict with
     conflict, changed, sha256 (of the file now), backup_file and target (the
     file really written: where a symlink at path leads).
@@ -208,7 +213,7 @@ def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False)
             fd, info = _open_regular(target)
             try:
                 _check_owner(target, info, owner)
-                os.fchmod(fd, FILE_MODE)
+                os.fchmod(fd, mode)
             finally:
                 os.close(fd)
             return dict(conflict=False, changed=True, sha256=current["sha256"], backup_file=None, target=target)
@@ -216,8 +221,30 @@ def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False)
         old = current["content"].encode("utf-8")
         backup_file = _backup(target, old) if backup and current["exists"] else None
         data = content.encode("utf-8")
-        _replace(target, data)
+        _replace(target, data, mode)
         os.fsync(dir_fd)
         return dict(conflict=False, changed=True, sha256=digest(data), backup_file=backup_file, target=target)
+    finally:
+        os.close(dir_fd)
+
+
+def remove_if_unchanged(path, expected_sha256, owner=None):
+    """Delete path if it still has digest expected_sha256; False on a conflict.
+
+    For files a module created itself and emptied again, under the same
+    directory lock as writes.
+    """
+    dir_fd = os.open(os.path.dirname(path), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(dir_fd, fcntl.LOCK_EX)
+        if read_state(path, owner)["sha256"] != expected_sha256:
+            return False
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+        os.fsync(dir_fd)
+        return True
     finally:
         os.close(dir_fd)

@@ -33,6 +33,16 @@ PROFILE_SPEC = dict(
     sso_role_name=dict(type="str"),
     region=dict(type="str"),
     output=dict(type="str", choices=["json", "yaml", "yaml-stream", "text", "table"]),
+    services=dict(type="str"),
+)
+
+# No settings: botocore reads a services block only as service id -> nested
+# sub-settings; a plain value there fails every call to that service.
+SERVICES_SPEC = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    purge_keys=dict(type="bool", default=False),
+    endpoints=dict(type="dict", default={}),
 )
 
 # One entry per user of a host, all read in one call and written in one call.
@@ -40,8 +50,12 @@ PROFILE_SPEC = dict(
 USER_SPEC = dict(
     user=dict(type="str", required=True),
     path=dict(type="str"),
-    sso_sessions=dict(type="list", elements="dict", options=SESSION_SPEC),
-    profiles=dict(type="list", elements="dict", options=PROFILE_SPEC),
+    # Entries are checked against SESSION_SPEC, PROFILE_SPEC and SERVICES_SPEC
+    # by the action plugin, per user; nesting those specs here would make
+    # every suboption documented twice.
+    sso_sessions=dict(type="list", elements="dict"),
+    profiles=dict(type="list", elements="dict"),
+    services=dict(type="list", elements="dict"),
     exclusive=dict(type="bool"),
     migrate_legacy=dict(type="bool"),
     backup=dict(type="bool"),
@@ -55,6 +69,7 @@ ARGUMENT_SPEC = dict(
     path=dict(type="str"),
     sso_sessions=dict(type="list", elements="dict", default=[], options=SESSION_SPEC),
     profiles=dict(type="list", elements="dict", default=[], options=PROFILE_SPEC),
+    services=dict(type="list", elements="dict", default=[], options=SERVICES_SPEC),
     exclusive=dict(type="bool", default=False),
     migrate_legacy=dict(type="bool", default=True),
     backup=dict(type="bool", default=False),

@@ -9,14 +9,17 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: aws_config
-short_description: Manage sso-session and profile blocks in a user's AWS config file
+short_description: Manage sso-session, profile and services blocks in a user's AWS config file
 version_added: 0.1.0
 description:
   - Declares a user's whole AWS IAM Identity Center (SSO) set-up in one task, the way
     C(aws configure sso) would write it, but idempotently and for any number of users and hosts.
-  - Manages C([sso-session NAME]), C([profile NAME]) and C([default]) blocks of C(~/.aws/config).
-    Every comment, blank line, key order, unmanaged section (such as C([services ...])) and nested
-    value outside what changes is kept byte for byte; updating one key changes one line.
+  - Manages C([sso-session NAME]), C([profile NAME]), C([default]) and C([services NAME]) blocks of
+    C(~/.aws/config). Every comment, blank line, key order, unmanaged section (such as C([plugins])) and
+    nested value outside what changes is kept byte for byte; updating one key changes one line.
+  - C([services NAME]) blocks send the AWS CLI to private endpoints (VPC endpoints for STS, the SSO portal
+    and SSO-OIDC) in labs without a route to the public ones; profiles name them with O(profiles[].services).
+    See C(docs/services.md) in the collection's repository for what the AWS CLI reads where.
   - The file is parsed and edited on the controller (this module is an action plugin that needs the
     Python package C(configupdater) there). Managed hosts need only the Python Ansible needs anyway.
   - The write is atomic (temp file and rename, mode C(0600), C(~/.aws) created C(0700)) and a
@@ -43,7 +46,7 @@ options:
     description:
       - Many users' files of one host in one task, read in one call to the host and written in one call,
         whatever their number. Each entry is one user's file; its options, when set, replace the task's own
-        O(sso_sessions), O(profiles), O(exclusive), O(migrate_legacy) and O(backup) for that user.
+        O(sso_sessions), O(profiles), O(services), O(exclusive), O(migrate_legacy) and O(backup) for that user.
       - Every entry is checked before anything is written. A user whose file cannot be written (a file
         botocore cannot read, a refused path) fails the task, listed in RV(users); the others are written.
       - Mutually exclusive with O(user) and O(path).
@@ -63,6 +66,10 @@ options:
         elements: dict
       profiles:
         description: This user's profile blocks, instead of O(profiles); same suboptions.
+        type: list
+        elements: dict
+      services:
+        description: This user's services blocks, instead of O(services); same suboptions.
         type: list
         elements: dict
       exclusive:
@@ -153,6 +160,20 @@ options:
         description: Default output format.
         type: str
         choices: [json, yaml, yaml-stream, text, table]
+      services:
+        description:
+          - The C([services NAME]) block this profile uses (C(services = NAME)). It must exist in the file, not
+            empty, or be declared in O(services); otherwise every command run with the profile fails
+            (C(The profile is configured to use the services section but the "NAME" services configuration does
+            not exist.)).
+          - The AWS CLI 2.38.5 reads it for every client of the profile, among them C(sts), the SSO portal C(sso)
+            (GetRoleCredentials) and C(sso_oidc), which C(aws sso login --profile NAME) and the token refresh
+            use. C(aws sso login --sso-session NAME) reads the services of the profile the command runs with,
+            C([default]) unless C(--profile) or C(AWS_PROFILE) says otherwise, so set it on C(default) too.
+          - An sso-session block cannot take it (the CLI ignores it there, and a value that differs from the
+            profile's makes botocore fail with C(The value for services is inconsistent between profile and
+            sso-session)).
+        type: str
       settings:
         description:
           - Further keys, written verbatim (for example C(cli_pager) or C(duration_seconds)).
@@ -163,10 +184,47 @@ options:
         description: Remove keys of this block that are not declared.
         type: bool
         default: false
+  services:
+    description:
+      - C([services NAME]) blocks, each a set of service endpoints that profiles name with O(profiles[].services).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The block name, as in C([services NAME]) and in profiles' O(profiles[].services).
+        type: str
+        required: true
+      state:
+        description: V(absent) removes the block. Removing a block that a remaining profile uses is an error.
+        type: str
+        choices: [present, absent]
+        default: present
+      endpoints:
+        description:
+          - The services of the block, written as indented sub-settings. A mapping of service id to a mapping of
+            settings; C(endpoint_url) is the only setting botocore reads there, and it is required. See the
+            examples.
+          - A service id is how botocore looks the client up, lower-case with C(_) for a space or hyphen -
+            C(sts), C(sso) (the SSO portal, GetRoleCredentials), C(sso_oidc) (sign-in and token refresh), C(s3).
+            Any other spelling (C(sso-oidc), C(SSO_OIDC)) is never read and is refused.
+          - C(endpoint_url) must be an C(http://) or C(https://) URL with a host (and optionally a port and a
+            path), without user name, password, query or fragment; it is written as given.
+          - A declared service replaces that service's sub-settings in the file; services of the block that
+            are not declared stay unless O(services[].purge_keys). At least one service is required when
+            V(present) (botocore reads an empty block as missing).
+          - The variables C(AWS_ENDPOINT_URL_<SERVICE>) and C(AWS_ENDPOINT_URL) take precedence over the file.
+        type: dict
+        default: {}
+      purge_keys:
+        description: Remove services of this block that are not declared.
+        type: bool
+        default: false
   exclusive:
     description:
-      - Remove every sso-session and profile block (including C([default])) that is not declared.
-        Other sections, such as C([services ...]), are never touched.
+      - Remove every sso-session, profile (including C([default])) and services block that is not declared.
+        Other sections, such as C([plugins]), are never touched.
+      - A services block that a remaining profile uses is not removed silently; the task fails naming it.
     type: bool
     default: false
   migrate_legacy:
@@ -198,6 +256,8 @@ notes:
   - The file is rewritten only when its text changes, and then only the changed lines differ.
   - If the file's mode is not C(0600), a run sets it, reports a change with RV(attributes_fixed) and shows it in the diff.
   - See C(docs/security.md) in the collection's repository for the threat model and how each guarantee is tested.
+  - See C(docs/services.md) in the collection's repository for which C(services) the AWS CLI 2.38.5 honours where,
+    checked against a local IAM Identity Center.
 seealso:
   - module: labcloud.aws_sso.aws_config_file
   - name: Configuration and credential file settings in the AWS CLI
@@ -253,6 +313,31 @@ EXAMPLES = r"""
         sso_role_name: PowerUserAccess
   become: true
 
+- name: A lab that reaches STS, the SSO portal and SSO-OIDC only through VPC endpoints
+  labcloud.aws_sso.aws_config:
+    user: alice
+    services:
+      - name: lab-endpoints
+        endpoints:
+          sts:
+            endpoint_url: https://vpce-0a1b2c3d-sts.sts.us-east-1.vpce.amazonaws.com
+          sso:
+            endpoint_url: https://vpce-0a1b2c3d-portal.portal.sso.us-east-1.vpce.amazonaws.com
+          sso_oidc:
+            endpoint_url: https://vpce-0a1b2c3d-oidc.oidc.us-east-1.vpce.amazonaws.com
+    sso_sessions:
+      - name: corp
+        sso_start_url: https://corp.awsapps.com/start
+        sso_region: us-east-1
+    profiles:
+      - name: dev
+        sso_session: corp
+        sso_account_id: "012345678901"
+        sso_role_name: PowerUserAccess
+        services: lab-endpoints          # sign-in, refresh, role credentials and STS of this profile
+      - name: default                    # aws sso login --sso-session corp reads the default profile's
+        services: lab-endpoints
+
 - name: Keep only what is declared here, with a backup of the old file
   labcloud.aws_sso.aws_config:
     user: bob
@@ -295,9 +380,9 @@ attributes_fixed:
 users:
   description:
     - With O(users), one result per entry, in order, each with the keys a single-user run returns
-      (C(path), C(changed), C(sessions_added), C(profiles_updated)...), plus C(user), C(failed) and, for a
-      failed entry, C(msg).
-    - The top-level C(sessions_*) and C(profiles_*) lists are not returned with O(users).
+      (C(path), C(changed), C(sessions_added), C(profiles_updated), C(services_removed)...), plus C(user),
+      C(failed) and, for a failed entry, C(msg).
+    - The top-level C(sessions_*), C(profiles_*) and C(services_*) lists are not returned with O(users).
   returned: with O(users)
   type: list
   elements: dict
@@ -334,6 +419,22 @@ profiles_removed:
   type: list
   elements: str
   sample: [old-sandbox]
+services_added:
+  description: Names of the services blocks added.
+  returned: without O(users)
+  type: list
+  elements: str
+  sample: [lab-endpoints]
+services_updated:
+  description: Names of the services blocks changed.
+  returned: without O(users)
+  type: list
+  elements: str
+services_removed:
+  description: Names of the services blocks removed (by O(services[].state=absent) or O(exclusive)).
+  returned: without O(users)
+  type: list
+  elements: str
 diff:
   description:
     - The file before and after, with secret-looking values masked; a fixed mode as C(mode) before and after.

@@ -29,14 +29,20 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration impor
 )
 
 NESTED_INDENT = "    "
+# The section kinds this module manages, as config_scan names them.
+MANAGED_KINDS = ("sso-session", "profile", "services")
+
+
+def _by_kind():
+    return {kind: [] for kind in MANAGED_KINDS}
 
 
 @dataclass
 class EditResult:
     text: str
-    added: dict = field(default_factory=lambda: {"sso-session": [], "profile": []})
-    updated: dict = field(default_factory=lambda: {"sso-session": [], "profile": []})
-    removed: dict = field(default_factory=lambda: {"sso-session": [], "profile": []})
+    added: dict = field(default_factory=_by_kind)
+    updated: dict = field(default_factory=_by_kind)
+    removed: dict = field(default_factory=_by_kind)
 
 
 def parse_nested(value):
@@ -92,7 +98,7 @@ def _index_sections(scanned):
     by_identity = {}
     for section in scanned.sections:
         kind, name = section.identity
-        if kind in ("profile", "sso-session"):
+        if kind in MANAGED_KINDS:
             by_identity.setdefault((kind, name), []).append(section)
     return by_identity
 
@@ -132,8 +138,8 @@ class _Plan:
         self.removed_ids = {id(s) for s in self.removals}
 
     def final_values(self):
-        """Effective keys of every profile and session after the edit."""
-        finals = {"profile": {}, "sso-session": {}}
+        """Effective keys of every profile, session and services block after the edit."""
+        finals = {kind: {} for kind in MANAGED_KINDS}
         for (kind, name), sections in self.by_identity.items():
             kept = [s for s in sections if id(s) not in self.removed_ids]
             if kept:
@@ -155,64 +161,95 @@ class _Plan:
     def check_references(self):
         finals = self.final_values()
         sessions = finals["sso-session"]
+        services = finals["services"]
         declared_profiles = {b.name for b in self.declaration.profiles}
-        # One problem per missing session, not per profile: removing a
-        # session that many profiles use would otherwise repeat one sentence.
-        orphans = {}
+        # One problem per missing block, not per profile: removing a
+        # block that many profiles use would otherwise repeat one sentence.
+        orphans = {"sso-session": {}, "services": {}}
         mismatches = []
         for name, values in sorted(finals["profile"].items()):
+            where = "profile %r" % name + ("" if name in declared_profiles else " (already in the file)")
+            nested = [key for key in ("services", "sso_session") if isinstance(values.get(key), dict)]
+            if nested:
+                # Only a file can hold these (declared names are strings);
+                # botocore fails on them as well.
+                self.problems.extend(
+                    "%s has indented sub-settings under %s; it must name a block: fix the file" % (where, key)
+                    for key in nested
+                )
+                continue
+            services_name = values.get("services")
+            # botocore reads a services block without entries as missing too.
+            if services_name is not None and not services.get(services_name):
+                orphans["services"].setdefault(services_name, []).append(name)
             session_name = values.get("sso_session")
             if session_name is None:
                 continue
-            where = "profile %r" % name + ("" if name in declared_profiles else " (already in the file)")
             if session_name not in sessions:
-                orphans.setdefault(session_name, []).append(name)
+                orphans["sso-session"].setdefault(session_name, []).append(name)
                 continue
             for key, value in sorted(values.items()):
                 if key == "sso_session" or key not in sessions[session_name]:
                     continue
                 if sessions[session_name][key] != value:
-                    hint = "" if self.declaration.migrate_legacy else "; set migrate_legacy: true to drop legacy keys"
+                    if key == "services":
+                        fix = "remove services from the sso-session (the AWS CLI reads it only from profiles)"
+                    else:
+                        fix = "remove it from the profile"
+                        if not self.declaration.migrate_legacy:
+                            fix += "; set migrate_legacy: true to drop legacy keys"
                     mismatches.append(
-                        "%s sets %s = %s but its sso-session %r has %s; botocore rejects the mismatch: "
-                        "remove it from the profile%s"
-                        % (where, key, value, session_name, sessions[session_name][key], hint)
+                        "%s sets %s = %s but its sso-session %r has %s; botocore rejects the mismatch: %s"
+                        % (where, key, value, session_name, sessions[session_name][key], fix)
                     )
-        for session_name, users in sorted(orphans.items()):
-            self.problems.append(self._orphan_problem(session_name, users, declared_profiles, sessions))
+        existing = {"sso-session": sorted(sessions), "services": sorted(n for n, v in services.items() if v)}
+        for kind in ("sso-session", "services"):
+            for block_name, users in sorted(orphans[kind].items()):
+                self.problems.append(self._orphan_problem(kind, block_name, users, declared_profiles, existing[kind]))
         self.problems.extend(mismatches)
 
-    def _orphan_problem(self, session_name, users, declared_profiles, sessions):
+    def _orphan_problem(self, kind, block_name, users, declared_profiles, existing):
+        """One sentence for a block that profiles name but that will not exist: why, who, and the fix."""
         groups = []
         for names, note in (
             ([n for n in users if n in declared_profiles], ""),
             ([n for n in users if n not in declared_profiles], " (already in the file)"),
         ):
             if names:
-                noun = "profile" if len(names) == 1 else "profiles"
-                groups.append("%s %s%s" % (noun, ", ".join(repr(n) for n in names), note))
+                plural = "profile" if len(names) == 1 else "profiles"
+                groups.append("%s %s%s" % (plural, ", ".join(repr(n) for n in names), note))
         use = "use" if len(users) > 1 else "uses"
         those = "those profiles" if len(users) > 1 else "that profile"
-        if any(b.name == session_name for b in self.declaration.sessions):
+        if kind == "sso-session":
+            noun, declared, option, remove = kind, self.declaration.sessions, "sso_sessions", those
+        else:
+            # The profiles work without it; only the reference has to go.
+            noun, declared, option = "services block", self.declaration.services, "services"
+            remove = "services from " + those
+        kept = [s for s in self.by_identity.get((kind, block_name), []) if id(s) not in self.removed_ids]
+        if any(b.name == block_name for b in declared):
             # Declared, yet missing from the result: only state: absent does that.
             reason, use, fix = "is declared with state: absent", "still " + use, "keep it (state: present)"
+        elif kept:
+            reason, fix = "is empty in the file, which botocore reads as missing", "declare it under %s" % option
         else:
-            if ("sso-session", session_name) in self.by_identity:
+            if (kind, block_name) in self.by_identity:
                 reason, use = "is not declared and exclusive: true removes it", "still " + use
             else:
                 reason = "is neither in the file nor declared"
-            fix = "declare it under sso_sessions"
-            # A typo in sso_session is the usual cause of a session nobody declared.
-            guess = difflib.get_close_matches(session_name, sorted(sessions), n=1)
+            fix = "declare it under %s" % option
+            # A typo in the reference is the usual cause of a block nobody declared.
+            guess = difflib.get_close_matches(block_name, existing, n=1)
             if guess:
                 fix = "did you mean %r? Otherwise %s" % (guess[0], fix)
-        return "sso-session %r %s, but %s %s it; %s, or remove %s" % (
-            session_name,
+        return "%s %r %s, but %s %s it; %s, or remove %s" % (
+            noun,
+            block_name,
             reason,
             " and ".join(groups),
             use,
             fix,
-            those,
+            remove,
         )
 
 

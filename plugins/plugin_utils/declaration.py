@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import (
     ARGUMENT_SPEC,
     PROFILE_SPEC,
+    SERVICES_SPEC,
     SESSION_SPEC,
     USER_SPEC,
 )
@@ -39,9 +40,24 @@ _NAME_FORBIDDEN = set("[]/\\\"'")
 _HOST_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.?$", re.ASCII)
 _IPV6_RE = re.compile(r"^[0-9a-f:.]+$", re.ASCII)
 _URL_EXAMPLE = "e.g. https://my-org.awsapps.com/start"
+# botocore looks a client's endpoint up under its service id with hyphens
+# and spaces turned into "_" and lower-cased (sso_oidc, not sso-oidc or
+# SSO-OIDC); a key in any other form is never read.
+_SERVICE_ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$", re.ASCII)
+_ENDPOINT_EXAMPLE = "e.g. https://sts.vpce.example.com"
+_ENDPOINTS_EXAMPLE = "e.g. endpoints: {sts: {endpoint_url: https://sts.vpce.example.com}}"
+# The only sub-setting botocore (and the AWS CLI v2) reads in a services block.
+SERVICE_SETTINGS = ("endpoint_url",)
+# Checked with the real AWS CLI 2.38.5 (docs/services.md): neither sso login
+# nor token refresh nor GetRoleCredentials reads services from an sso-session.
+SESSION_SERVICES_HINT = (
+    "the AWS CLI ignores services in an sso-session block (login, token refresh and role credentials use "
+    "the services of the profile the command runs with): set services on the profiles that use this "
+    "session, and on the default profile for aws sso login --sso-session"
+)
 
 SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
-PROFILE_KEYS = ("sso_session", "sso_account_id", "sso_role_name", "region", "output")
+PROFILE_KEYS = ("sso_session", "sso_account_id", "sso_role_name", "region", "output", "services")
 # Keys that make a profile a "legacy" SSO profile, superseded by sso_session.
 LEGACY_PROFILE_KEYS = ("sso_start_url", "sso_region")
 
@@ -54,11 +70,12 @@ class DeclarationError(Exception):
 
 @dataclass
 class Block:
-    kind: str  # "sso-session" or "profile"
+    kind: str  # "sso-session", "profile" or "services"
     name: str
     state: str = "present"
     purge_keys: bool = False
-    # key -> str, or key -> dict of str for nested sub-settings (s3 = ...)
+    # key -> str, or key -> dict of str for nested sub-settings (s3 = ...);
+    # a services block holds only the latter (sts = ... endpoint_url = ...)
     keys: dict = field(default_factory=dict)
 
     @property
@@ -74,9 +91,10 @@ class Declaration:
     profiles: list
     exclusive: bool = False
     migrate_legacy: bool = True
+    services: list = field(default_factory=list)
 
     def blocks(self):
-        return self.sessions + self.profiles
+        return self.sessions + self.profiles + self.services
 
 
 def _label(kind, index, item):
@@ -171,6 +189,41 @@ def _settings(label, settings, reserved, problems):
     return out
 
 
+def _split_url(url, schemes, what, example):
+    """Return (urlsplit parts, host[:port] lower-case, None) or (None, None, problem)."""
+    if url != url.strip() and not _bad_chars(url):
+        return None, None, "%r has leading or trailing whitespace; remove it, %s" % (url, example)
+    parts = None
+    if not _bad_chars(url) and not any(char.isspace() for char in url):
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unbalanced [ or ] in the host
+            parts = None
+    if parts is None or parts.scheme not in schemes or not parts.netloc:
+        wanted = " or ".join("%s://" % scheme for scheme in schemes)
+        return None, None, "%r must be an %s URL, %s" % (url, wanted, example)
+    if "@" in parts.netloc:
+        # Not echoed: the part before @ may be a password.
+        problem = "must not contain a user name or password (the part before @); give the %s alone, %s"
+        return None, None, problem % (what, example)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return None, None, "%r has a port that is not a number from 1 to 65535; fix or drop it, %s" % (url, example)
+    hostname = parts.hostname or ""
+    if ":" in hostname:
+        valid, host = _IPV6_RE.fullmatch(hostname), "[%s]" % hostname
+    else:
+        valid, host = _HOST_RE.fullmatch(hostname), hostname
+    if not valid:
+        return None, None, "%r has no valid host name; give the %s, %s" % (url, what, example)
+    if port is not None:
+        host += ":%d" % port
+    return parts, host, None
+
+
 def normalise_start_url(url):
     """Return (the start URL as the AWS docs write it, None) or (None, problem).
 
@@ -180,37 +233,24 @@ def normalise_start_url(url):
     its client registration cache by it, so every pasted form is reduced to one:
     scheme and host lower-case, no query, no fragment, no trailing slash.
     """
-    if url != url.strip() and not _bad_chars(url):
-        return None, "%r has leading or trailing whitespace; remove it, %s" % (url, _URL_EXAMPLE)
-    parts = None
-    if not _bad_chars(url) and not any(char.isspace() for char in url):
-        try:
-            parts = urlsplit(url)
-        except ValueError:  # an unbalanced [ or ] in the host
-            parts = None
-    if parts is None or parts.scheme != "https" or not parts.netloc:
-        return None, "%r must be an https:// URL, %s" % (url, _URL_EXAMPLE)
-    if "@" in parts.netloc:
-        # Not echoed: the part before @ may be a password.
-        return None, "must not contain a user name or password (the part before @); give the portal URL alone, %s" % (
-            _URL_EXAMPLE
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        return None, "%r has a port that is not a number from 1 to 65535; fix or drop it, %s" % (url, _URL_EXAMPLE)
-    hostname = parts.hostname or ""
-    if ":" in hostname:
-        valid, host = _IPV6_RE.fullmatch(hostname), "[%s]" % hostname
-    else:
-        valid, host = _HOST_RE.fullmatch(hostname), hostname
-    if not valid:
-        return None, "%r has no valid host name; give the portal URL, %s" % (url, _URL_EXAMPLE)
-    if port is not None:
-        host += ":%d" % port
+    parts, host, problem = _split_url(url, ("https",), "portal URL", _URL_EXAMPLE)
+    if problem:
+        return None, problem
     return "https://%s%s" % (host, parts.path.rstrip("/")), None
+
+
+def check_endpoint_url(url):
+    """Return a problem with a services block's endpoint_url, or None.
+
+    Written as given: botocore builds every request URL from it, and http://
+    is allowed because private or test endpoints may not speak TLS.
+    """
+    parts, _host, problem = _split_url(url, ("http", "https"), "endpoint URL", _ENDPOINT_EXAMPLE)
+    if problem:
+        return problem
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "%r has a query or fragment (? or #), which no endpoint takes; drop it, %s" % (url, _ENDPOINT_EXAMPLE)
+    return None
 
 
 def _region(label, key, value, problems):
@@ -259,7 +299,66 @@ def _session(index, item, problems):
         )
     else:
         block.keys["sso_registration_scopes"] = ",".join(scopes)
-    block.keys.update(_settings(label, item["settings"], SESSION_KEYS, problems))
+    settings = dict(item["settings"])
+    if "services" in settings:
+        del settings["services"]
+        problems.append("%s.settings.services: %s" % (label, SESSION_SERVICES_HINT))
+    block.keys.update(_settings(label, settings, SESSION_KEYS, problems))
+    return block
+
+
+def _service_id_problem(service):
+    fixed = service.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(service, str) else None
+    hint = "write it %s" % fixed if fixed and _SERVICE_ID_RE.fullmatch(fixed) else "e.g. sts, sso, sso_oidc or s3"
+    return (
+        "key %r is not a service id as botocore looks it up (lower-case letters and digits, '_' for a space or "
+        "hyphen); %s" % (service, hint)
+    )
+
+
+def _service_settings(where, settings, problems):
+    if not isinstance(settings, dict):
+        problems.append(
+            "%s must be a mapping of settings, not %s; %s" % (where, type(settings).__name__, _ENDPOINTS_EXAMPLE)
+        )
+        return {}
+    out = {}
+    for key, value in settings.items():
+        if key not in SERVICE_SETTINGS:
+            guess = difflib.get_close_matches(key, SERVICE_SETTINGS, n=1) if isinstance(key, str) else []
+            problems.append(
+                "%s: %s is not a setting botocore reads in a services block; %s"
+                % (where, _shown(key), "did you mean %s?" % guess[0] if guess else "the only one is endpoint_url")
+            )
+            continue
+        if isinstance(value, (dict, list)):
+            problems.append("%s.%s: only one level of nesting exists in the file" % (where, key))
+            continue
+        before = len(problems)
+        text = _scalar(where, key, value, problems)
+        if text is not None and len(problems) == before:
+            problem = check_endpoint_url(text)
+            if problem:
+                problems.append("%s.%s %s" % (where, key, problem))
+        out[key] = text
+    if "endpoint_url" not in settings:
+        problems.append("%s.endpoint_url is required, %s" % (where, _ENDPOINT_EXAMPLE))
+    return out
+
+
+def _services(index, item, problems):
+    label, block = _block("services", "services", index, item, problems)
+    if block.state == "absent":
+        return block
+    endpoints = item["endpoints"]
+    if not endpoints:
+        # botocore treats a services block without entries as missing.
+        problems.append("%s.endpoints needs at least one service, %s" % (label, _ENDPOINTS_EXAMPLE))
+    for service, settings in endpoints.items():
+        if not isinstance(service, str) or not _SERVICE_ID_RE.fullmatch(service):
+            problems.append("%s.endpoints %s" % (label, _service_id_problem(service)))
+            continue
+        block.keys[service] = _service_settings("%s.endpoints.%s" % (label, service), settings, problems)
     return block
 
 
@@ -316,6 +415,12 @@ def _profile(index, item, problems):
     for key in ("region", "output"):
         if item.get(key) is not None:
             block.keys[key] = item[key]
+    services = item.get("services")
+    if services is not None:
+        problem = check_name("services", services)
+        if problem:
+            problems.append("%s.services %r %s" % (label, services, problem))
+        block.keys["services"] = services
     reserved = PROFILE_KEYS + (LEGACY_PROFILE_KEYS + ("sso_registration_scopes",) if session else ())
     block.keys.update(_settings(label, item["settings"], reserved, problems))
     return block
@@ -331,17 +436,35 @@ def _check_unique(kind, blocks, problems):
 
 # Keys a user puts on the wrong kind of block, typically copied from a
 # legacy profile (start URL inline) or from a profile into its session.
+_TO_SERVICES = "it belongs to a services block: declare it under services and name that block %s with services"
+_IN_SERVICES = "a services block holds only its endpoints, %s" % _ENDPOINTS_EXAMPLE
 _MISPLACED = {
-    "profiles": (
-        tuple(k for k in SESSION_SPEC if k not in PROFILE_SPEC),
-        "it belongs to the sso-session: declare it under sso_sessions and name that session here with sso_session",
+    "profiles": dict(
+        {
+            k: "it belongs to the sso-session: declare it under sso_sessions and name that session here "
+            "with sso_session"
+            for k in SESSION_SPEC
+            if k not in PROFILE_SPEC
+        },
+        endpoints=_TO_SERVICES % "here",
     ),
-    "sso_sessions": (
-        tuple(k for k in PROFILE_SPEC if k not in SESSION_SPEC),
-        "it belongs to a profile: set it on the profiles that use this session",
+    "sso_sessions": dict(
+        {
+            k: "it belongs to a profile: set it on the profiles that use this session"
+            for k in PROFILE_SPEC
+            if k not in SESSION_SPEC
+        },
+        services=SESSION_SERVICES_HINT,
+        endpoints=_TO_SERVICES % "in the profiles that use this session",
     ),
+    "services": {
+        **{k: "it belongs to an sso-session; %s" % _IN_SERVICES for k in SESSION_SPEC if k not in SERVICES_SPEC},
+        **{k: "it belongs to a profile; %s" % _IN_SERVICES for k in PROFILE_SPEC if k not in SERVICES_SPEC},
+        "settings": _IN_SERVICES,
+        "endpoint_url": "it goes under each service id, %s" % _ENDPOINTS_EXAMPLE,
+    },
 }
-_ENTRY_SPECS = (("sso_sessions", SESSION_SPEC), ("profiles", PROFILE_SPEC))
+_ENTRY_SPECS = (("sso_sessions", SESSION_SPEC), ("profiles", PROFILE_SPEC), ("services", SERVICES_SPEC))
 
 
 def _closest(key, spec):
@@ -354,9 +477,9 @@ def _shown(key):
     return key if isinstance(key, str) else repr(key)
 
 
-def _unknown_key_problem(where, key, spec, misplaced=(), misplaced_hint=None, other="settings"):
+def _unknown_key_problem(where, key, spec, misplaced_hint=None, other="settings"):
     guess = _closest(key, spec) if isinstance(key, str) else None
-    if key in misplaced:
+    if misplaced_hint:
         hint = misplaced_hint
     elif guess:
         hint = "did you mean %s?" % guess + (" (put other keys under settings)" if other == "settings" else "")
@@ -368,19 +491,23 @@ def _unknown_key_problem(where, key, spec, misplaced=(), misplaced_hint=None, ot
 
 
 def _entry_problems(prefix, args, problems):
-    """Check the sso_sessions and profiles entries of args (task or users[] entry)."""
+    """Check the sso_sessions, profiles and services entries of args (task or users[] entry)."""
     for option, spec in _ENTRY_SPECS:
         entries = args.get(option)
         if not isinstance(entries, list):
             continue
-        misplaced, misplaced_hint = _MISPLACED[option]
+        misplaced = _MISPLACED[option]
+        # A services entry has no settings to fall back on: a service id
+        # written straight into it belongs under endpoints.
+        other = "settings" if "settings" in spec else "service ids go under endpoints, %s" % _ENDPOINTS_EXAMPLE
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 continue
             label = prefix + _label(option, index, entry)
             for key in entry:
                 if key not in spec:
-                    problems.append(_unknown_key_problem(label, key, spec, misplaced, misplaced_hint))
+                    hint = misplaced.get(key) if isinstance(key, str) else None
+                    problems.append(_unknown_key_problem(label, key, spec, hint, other))
 
 
 def option_name_problems(args):
@@ -393,7 +520,7 @@ def option_name_problems(args):
         guess = _closest(key, ARGUMENT_SPEC) if isinstance(key, str) else None
         if guess:
             hint = "did you mean %s?" % guess
-        elif key in SESSION_SPEC or key in PROFILE_SPEC:
+        elif any(key in spec for _option, spec in _ENTRY_SPECS):
             owners = [option for option, spec in _ENTRY_SPECS if key in spec]
             hint = "it belongs inside an entry of %s" % " or ".join(owners)
         else:
@@ -420,8 +547,16 @@ def build(params):
     problems = []
     sessions = [_session(i, item, problems) for i, item in enumerate(params.get("sso_sessions") or [])]
     profiles = [_profile(i, item, problems) for i, item in enumerate(params.get("profiles") or [])]
+    services = [_services(i, item, problems) for i, item in enumerate(params.get("services") or [])]
     _check_unique("sso_sessions", sessions, problems)
     _check_unique("profiles", profiles, problems)
+    _check_unique("services", services, problems)
     if problems:
         raise DeclarationError(problems)
-    return Declaration(sessions, profiles, params.get("exclusive", False), params.get("migrate_legacy", True))
+    return Declaration(
+        sessions,
+        profiles,
+        params.get("exclusive", False),
+        params.get("migrate_legacy", True),
+        services=services,
+    )

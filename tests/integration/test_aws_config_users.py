@@ -89,10 +89,16 @@ def test_a_bad_entry_writes_nothing_for_anyone(tmp_path, clean):
     assert run.returncode != 0
     assert "users[1] (%s): profiles[0] (dev).sso_account_id" % clean[1].pw_name in run.stdout
     run = run_play(tmp_path, [task(users)])
-    assert "users[2] (%s).profiles[0] (x): sso_acount_id is not a supported option; did you mean sso_account_id?" % (
-        clean[2].pw_name
-    ) in run.stdout
+    assert (
+        "users[2] (%s).profiles[0] (x): sso_acount_id is not a supported option; did you mean sso_account_id?"
+        % (clean[2].pw_name)
+        in run.stdout
+    )
     assert module_calls(run) == 0
+    bad_choice = [{"user": clean[0].pw_name, "profiles": [dict(DECLARATION["profiles"][0], output="xml")]}]
+    run = run_play(tmp_path, [task(bad_choice)])
+    assert run.returncode != 0
+    assert "users[0] (%s): value of output must be one of" % clean[0].pw_name in run.stdout
     assert not any(os.path.exists(os.path.join(entry.pw_dir, ".aws", "config")) for entry in clean)
 
 

@@ -55,7 +55,8 @@ eval "$contract"
 T_ALL=$(now)
 
 # ---------------------------------------------------------------- packages --
-PACKAGES=(podman runc debootstrap zip unzip gnupg curl)
+# zsh and fish: the shell_env tests run the real shells as throwaway users.
+PACKAGES=(podman runc debootstrap zip unzip gnupg curl zsh fish)
 t=$(now)
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -194,7 +195,8 @@ SECURITY_MIRROR=${LABCLOUD_DEBIAN_SECURITY_MIRROR:-$SECURITY_MIRROR}
 # ------------------------------------------------------------------ images --
 build_image() { # codename image workdir
     local codename=$1 image=$2 work=$3 t root="$3/rootfs"
-    local include=python3,sudo,ca-certificates,unzip,gnupg,curl,procps
+    # zsh and fish: shell_env scenarios check what each shell reads.
+    local include=python3,sudo,ca-certificates,unzip,gnupg,curl,procps,zsh,fish
     t=$(now)
     debootstrap --variant=minbase --include="$include" "$codename" "$root" "$MIRROR" \
         >"$work/debootstrap.log" 2>&1 || {
@@ -251,6 +253,7 @@ build_image() { # codename image workdir
         podman import -q \
             --change 'CMD ["sleep","infinity"]' \
             --change 'STOPSIGNAL SIGKILL' \
+            --change "LABEL labcloud.recipe=$RECIPE" \
             --message "labcloud testbed: debootstrap $codename from the host's mirror" \
             - "$image" >/dev/null || {
         echo "hosts.sh: ERROR: tar | podman import of $image failed" >&2
@@ -264,12 +267,19 @@ build_image() { # codename image workdir
     took "$t" "$codename: tar | podman import"
 }
 
+# An image records the recipe it was built from; one built from another
+# recipe (a package added to --include, say) is rebuilt, so a machine that
+# kept an older image gets what the tests now expect.
+RECIPE=$(declare -f build_image | sha256sum | cut -c1-16)
 declare -A IMAGE_OF=()
 todo=()
 for c in $CODENAMES; do
     var="IMAGE_$c"
     IMAGE_OF[$c]=${!var}
     if ((REBUILD)) || ! podman image exists "${IMAGE_OF[$c]}"; then
+        todo+=("$c")
+    elif [[ "$(podman image inspect --format '{{index .Labels "labcloud.recipe"}}' "${IMAGE_OF[$c]}")" != "$RECIPE" ]]; then
+        log "rebuilding ${IMAGE_OF[$c]}: built from an older recipe"
         todo+=("$c")
     else
         log "reusing ${IMAGE_OF[$c]} (--rebuild rebuilds it)"

@@ -29,7 +29,7 @@ def run(text, **args):
     result = apply(text, decl)
     again = apply(result.text, decl)
     assert again.text == result.text, "second run changed the file"
-    assert again.added == again.updated == again.removed == {"sso-session": [], "profile": []}
+    assert again.added == again.updated == again.removed == {"sso-session": [], "profile": [], "services": []}
     check_botocore_reads(result.text, decl)
     return result
 
@@ -60,7 +60,7 @@ def changed_lines(before, after):
 def test_declaring_what_is_there_changes_nothing():
     result = run(TEAM, sso_sessions=[CORP], profiles=[ANALYST])
     assert result.text == TEAM
-    assert result.updated == result.added == result.removed == {"sso-session": [], "profile": []}
+    assert result.updated == result.added == result.removed == {"sso-session": [], "profile": [], "services": []}
 
 
 def test_nested_settings_equal_to_the_file_are_no_change():
@@ -79,7 +79,7 @@ def test_empty_declaration_keeps_every_byte(name):
 def test_updating_one_key_changes_exactly_one_line():
     result = run(TEAM, sso_sessions=[CORP], profiles=[dict(ANALYST, region="ap-southeast-2")])
     assert changed_lines(TEAM, result.text) == ["- region = eu-west-1\n", "+ region = ap-southeast-2\n"]
-    assert result.updated == {"sso-session": [], "profile": ["analyst"]}
+    assert result.updated == {"sso-session": [], "profile": ["analyst"], "services": []}
     # Comments inside the block, the nested s3 value and all other blocks stay.
     assert result.text == TEAM.replace("region = eu-west-1\n", "region = ap-southeast-2\n")
 
@@ -90,7 +90,7 @@ def test_updating_a_session_key():
         "- sso_start_url = https://corp.awsapps.com/start\n",
         "+ sso_start_url = https://corp-new.awsapps.com/start\n",
     ]
-    assert result.updated == {"sso-session": ["corp"], "profile": []}
+    assert result.updated == {"sso-session": ["corp"], "profile": [], "services": []}
 
 
 def test_new_key_goes_after_the_last_option_of_the_block():
@@ -157,7 +157,7 @@ def test_add_blocks_to_an_empty_file():
         "region = us-east-1\n"
         "output = json\n"
     )
-    assert result.added == {"sso-session": ["recro"], "profile": ["recrocog-admin"]}
+    assert result.added == {"sso-session": ["recro"], "profile": ["recrocog-admin"], "services": []}
     parsed = botocore_read(result.text)
     assert parsed["profiles"]["recrocog-admin"]["sso_account_id"] == "000011112222"
 
@@ -174,7 +174,7 @@ def test_add_profile_appends_after_everything_else():
         result.text
         == TEAM + "\n[profile ops]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Operator\n"
     )
-    assert result.added == {"sso-session": [], "profile": ["ops"]}
+    assert result.added == {"sso-session": [], "profile": ["ops"], "services": []}
 
 
 def test_add_to_file_without_final_newline():
@@ -242,12 +242,12 @@ def test_state_absent_removes_the_block_and_its_trailing_blank_line():
         "\n",
         "",
     )
-    assert result.removed == {"sso-session": [], "profile": ["legacy"]}
+    assert result.removed == {"sso-session": [], "profile": ["legacy"], "services": []}
 
 
 def test_state_absent_for_a_missing_block_is_no_change():
     result = run(TEAM, profiles=[dict(name="nobody", state="absent")])
-    assert result.text == TEAM and result.removed == {"sso-session": [], "profile": []}
+    assert result.text == TEAM and result.removed == {"sso-session": [], "profile": [], "services": []}
 
 
 def test_removing_the_default_profile():
@@ -311,13 +311,13 @@ def test_removing_a_session_with_its_profiles():
         profiles=[dict(name="analyst", state="absent")],
     )
     assert "[sso-session corp]" not in result.text and "[profile analyst]" not in result.text
-    assert result.removed == {"sso-session": ["corp"], "profile": ["analyst"]}
+    assert result.removed == {"sso-session": ["corp"], "profile": ["analyst"], "services": []}
 
 
 # --- exclusive ------------------------------------------------------------
 
 
-def test_exclusive_removes_only_undeclared_profiles_sessions_and_default():
+def test_exclusive_removes_only_undeclared_profiles_sessions_default_and_services():
     result = run(TEAM, exclusive=True, sso_sessions=[CORP], profiles=[ANALYST])
     expected = (
         "# AWS CLI configuration for the lab (edited by hand)\n"
@@ -337,12 +337,6 @@ def test_exclusive_removes_only_undeclared_profiles_sessions_and_default():
         "    max_concurrent_requests = 10\n"
         "    addressing_style = path\n"
         "\n"
-        "[services local]\n"
-        "sts =\n"
-        "  endpoint_url = http://127.0.0.1:5000\n"
-        "sso_oidc =\n"
-        "    endpoint_url = http://127.0.0.1:5001\n"
-        "\n"
         "[plugins]\n"
         "cli_legacy_plugin_path = /opt/plugins\n"
         "endpoint = awscli_plugin_endpoint\n"
@@ -350,15 +344,11 @@ def test_exclusive_removes_only_undeclared_profiles_sessions_and_default():
     )
     assert result.text == expected
     assert sorted(result.removed["profile"]) == ["default", "legacy", "personal"]
+    assert result.removed["services"] == ["local"]
     parsed = botocore_read(result.text)
     assert set(parsed["profiles"]) == {"analyst"}
     assert set(parsed["sso_sessions"]) == {"corp"}
-    assert parsed["services"] == {
-        "local": {
-            "sts": {"endpoint_url": "http://127.0.0.1:5000"},
-            "sso_oidc": {"endpoint_url": "http://127.0.0.1:5001"},
-        }
-    }
+    assert parsed["services"] == {}
     assert parsed["plugins"] == {"cli_legacy_plugin_path": "/opt/plugins", "endpoint": "awscli_plugin_endpoint"}
 
 
@@ -369,10 +359,10 @@ def test_exclusive_removes_undeclared_session():
     assert "stale" not in botocore_read(result.text)["sso_sessions"]
 
 
-def test_exclusive_with_nothing_declared_keeps_services_and_plugins():
+def test_exclusive_with_nothing_declared_keeps_only_unmanaged_sections():
     result = run(TEAM, exclusive=True)
     parsed = botocore_read(result.text)
-    assert parsed["profiles"] == {} and parsed["sso_sessions"] == {}
+    assert parsed["profiles"] == {} and parsed["sso_sessions"] == {} and parsed["services"] == {}
     assert set(parsed) == {"profiles", "sso_sessions", "services", "plugins"}
 
 

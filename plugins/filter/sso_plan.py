@@ -1,0 +1,102 @@
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: sso_plan
+short_description: Work out, for one host, what each of the sso role's modules does for each user
+version_added: 0.1.0
+description:
+  - Merges the lab's declaration (sessions, profiles, services, per-user choices and role-level
+    defaults) into the C(users) lists of M(labcloud.aws_sso.aws_config), M(labcloud.aws_sso.shell_env)
+    and M(labcloud.aws_sso.static_keys), so that a host costs one call per module whatever its number of users.
+  - Checks every user entry first and fails with all problems at once, each naming the field and the fix.
+  - Used by the C(labcloud.aws_sso.sso) role; see its documentation for the meaning of each field.
+options:
+  _input:
+    description: C(aws_sso_users), a list of user names or mappings with C(name) and per-user fields.
+    type: list
+    elements: raw
+    required: true
+  defaults:
+    description: Role-level value of each per-user field (C(profiles), C(default_profile), C(region), C(env)...).
+    type: dict
+    required: true
+  sessions:
+    description: C(aws_sso_sessions).
+    type: list
+    elements: dict
+    required: true
+  profiles:
+    description: C(aws_sso_profiles).
+    type: list
+    elements: dict
+    required: true
+  services:
+    description: C(aws_sso_services).
+    type: list
+    elements: dict
+  passwd:
+    description: The host's user database as M(ansible.builtin.getent) returns it; users not in it are missing.
+    type: dict
+  missing_users:
+    description: V(fail) on users missing from O(passwd), or V(skip) them.
+    type: str
+    default: fail
+  scope:
+    description:
+      - V(user) gives each user their own variables; V(system) computes one set for the whole host from
+        O(defaults) and refuses per-user variables.
+    type: str
+    default: user
+"""
+
+EXAMPLES = r"""
+- name: Plan the host's users
+  ansible.builtin.set_fact:
+    __plan: >-
+      {{ aws_sso_users | labcloud.aws_sso.sso_plan(defaults=__defaults, sessions=aws_sso_sessions,
+         profiles=aws_sso_profiles, passwd=ansible_facts.getent_passwd) }}
+"""
+
+RETURN = r"""
+_value:
+  description: What each module gets.
+  type: dict
+  contains:
+    config:
+      description: The O(labcloud.aws_sso.aws_config#module:users) list.
+      type: list
+    env:
+      description: The users list of M(labcloud.aws_sso.shell_env).
+      type: list
+    system_env:
+      description: With O(scope=system), the variables for the whole host (C(absent) for none).
+      type: raw
+    keys:
+      description: The users list of M(labcloud.aws_sso.static_keys) (users with C(remove_static_credentials)).
+      type: list
+    present:
+      description: Users handled on this host.
+      type: list
+    missing:
+      description: Users not on this host (skipped with O(missing_users=skip)).
+      type: list
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_plan import PlanError, plan
+
+
+def sso_plan(users, defaults, sessions, profiles, services=None, passwd=None, missing_users="fail", scope="user"):
+    try:
+        return plan(users, defaults, sessions, profiles, services, passwd, missing_users, scope)
+    except PlanError as exc:
+        raise AnsibleFilterError("labcloud.aws_sso.sso: nothing written: " + "; ".join(exc.problems)) from None
+
+
+class FilterModule:
+    def filters(self):
+        return {"sso_plan": sso_plan}

@@ -1,0 +1,331 @@
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+"""Remove plain-text AWS keys from a user's credentials and config files.
+
+plan() works on text only: it finds the keys with the same scanner the
+config editor uses (module_utils/ini_scan.py, differential-tested against
+botocore's RawConfigParser), deletes exactly their lines, and checks by
+scanning again that nothing else botocore reads has moved. process_user()
+runs as the user (user_files.run_as): it reads and writes through
+atomic_file's compare-and-swap, retrying when the file changes under it.
+
+No function here returns or raises a key's value: results carry key and
+profile names only, errors carry line numbers, and diffs go through mask().
+
+Only the standard library: this runs on managed hosts.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+import re
+import time
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
+    read_state,
+    write_if_unchanged,
+)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import (
+    ConfigFileError,
+    scan,
+    section_identity,
+)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    UserFileError,
+    describe_os_error,
+)
+
+CREDENTIALS = "credentials"
+CONFIG = "config"
+KINDS = (CREDENTIALS, CONFIG)
+DEFAULT_PATHS = {CREDENTIALS: ".aws/credentials", CONFIG: ".aws/config"}
+
+# What botocore's shared-credentials and config-file providers read as static
+# credentials. aws_security_token is the older name botocore still accepts
+# for the session token; left behind it would keep a secret on disk.
+STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
+
+MASK = "********"
+# Key names that carry credentials, or that tools commonly use for them
+# (credential_process runs a command line that may embed a key). The same
+# rule the controller's diffs use (plugin_utils/secrets.py).
+_SECRET_KEY_RE = re.compile(
+    r"secret|token|passw|passphrase|private|credential|access_key|session_key|api_key|apikey",
+    re.IGNORECASE,
+)
+_ASSIGNMENT_RE = re.compile(r"^(?P<lead>\s*)(?P<key>.*?)(?P<sep>\s*[=:]\s*)(?P<value>.*?)(?P<eol>\r\n|\r|\n)?$")
+# A commented-out key ("# aws_secret_access_key = ...") is as secret as a live one.
+_COMMENTED_RE = re.compile(r"^(?P<lead>\s*[#;][#;\s]*)(?P<rest>.*)$", re.DOTALL)
+_EOL_RE = re.compile(r"(\r\n|\r|\n)\Z")
+
+# Compare-and-swap attempts per file before giving up on a file that keeps
+# changing (someone running `aws configure` in a loop).
+ATTEMPTS = 5
+
+
+class StaticKeysError(Exception):
+    """A file that cannot be handled; the message names lines, never values."""
+
+
+def is_secret_key(key):
+    return bool(_SECRET_KEY_RE.search(key))
+
+
+def _profile_of(kind, section):
+    """The profile botocore reads this section as, or None.
+
+    The credentials file is read by literal section name (`[dev]`, and
+    `[profile dev]` is a profile called "profile dev"); the config file
+    through build_profile_map's rules (`[default]`, `[profile dev]`).
+    """
+    if kind == CREDENTIALS:
+        return section.header
+    what, name = section_identity(section.header)
+    return name if what == "profile" else None
+
+
+def _static_keys_of(section):
+    """Static key names in a section, in file order."""
+    found = [key for key in STATIC_KEYS if key in section.options]
+    return sorted(found, key=lambda key: section.options[key].lineno)
+
+
+def _removal_end(lines, section):
+    """A removed block also takes the blank lines right after it, not the comments.
+
+    Comments between a block's last key and the next header belong to the
+    next block (the same rule as the config editor's).
+    """
+    end = section.core_end
+    while end < section.end and not lines[end].strip():
+        end += 1
+    return end
+
+
+def plan(text, kind, profiles):
+    """Work out the removal of the static keys of `profiles` from text.
+
+    Returns a dict: text (the new text), changed, removed ({profile: [keys]}),
+    sections_removed (credentials sections left empty and deleted: only in
+    the credentials file) and remaining ([{profile, keys}] for profiles not
+    listed). Raises ConfigFileError for a file botocore cannot read.
+    """
+    scanned = scan(text)
+    wanted = set(profiles)
+    removed = {}
+    remaining = {}
+    # (section index, profile, keys) of every section whose keys go.
+    targets = []
+    for index, section in enumerate(scanned.sections):
+        profile = _profile_of(kind, section)
+        keys = _static_keys_of(section)
+        if profile is None or not keys:
+            continue
+        # Two config sections may be one profile ([default], [profile default]).
+        into = removed if profile in wanted else remaining
+        known = into.setdefault(profile, [])
+        known.extend(key for key in keys if key not in known)
+        if profile in wanted:
+            targets.append((index, profile, keys))
+    result = dict(
+        text=text,
+        changed=False,
+        removed=removed,
+        sections_removed=[],
+        remaining=[dict(profile=name, keys=keys) for name, keys in sorted(remaining.items())],
+    )
+    if not targets:
+        return result
+    try:
+        new_text, dropped = _cut(scanned, text, kind, targets, removed, drop_empty=kind == CREDENTIALS)
+    except StaticKeysError:
+        # Deleting a whole block can make an indented header that follows it
+        # read as a continuation of the block before; deleting only key
+        # lines cannot (a key line is never indented deeper than the line
+        # that opened the value before it). Keep the headers then.
+        new_text, dropped = _cut(scanned, text, kind, targets, removed, drop_empty=False)
+    for index, profile, _keys in targets:
+        if index in dropped and profile not in result["sections_removed"]:
+            result["sections_removed"].append(profile)
+    result.update(text=new_text, changed=new_text != text)
+    return result
+
+
+def _cut(scanned, text, kind, targets, removed, drop_empty):
+    """Delete the key lines (and emptied sections, with drop_empty) and check the result."""
+    lines = scanned.lines
+    cuts = []
+    dropped = set()
+    for index, _profile, keys in targets:
+        section = scanned.sections[index]
+        if drop_empty and len(keys) == len(section.options):
+            cuts.append((section.start, _removal_end(lines, section)))
+            dropped.add(index)
+            continue
+        for key in keys:
+            option = section.options[key]
+            cuts.append((option.lineno - 1, option.end))
+    new_lines = list(lines)
+    for start, end in sorted(cuts, reverse=True):
+        del new_lines[start:end]
+    new_text = "".join(new_lines)
+    if text and not text.endswith(("\n", "\r")) and new_text:
+        # A file without a final newline keeps that form.
+        new_text = _EOL_RE.sub("", new_text, count=1)
+    _verify(scanned, dropped, removed, kind, new_text)
+    return new_text, dropped
+
+
+def _verify(before, dropped_sections, removed, kind, new_text):
+    """Scan the new text again: it must read as the old one minus the removed keys.
+
+    This is what guarantees that deleting lines did not join a kept line to
+    another value or change any section botocore sees.
+    """
+    expected = []
+    for index, section in enumerate(before.sections):
+        if index in dropped_sections:
+            continue
+        values = section.values()
+        if _profile_of(kind, section) in removed:
+            for key in STATIC_KEYS:
+                values.pop(key, None)
+        expected.append((section.header, values))
+    try:
+        after = scan(new_text)
+    except ConfigFileError as exc:
+        raise StaticKeysError("the edited file would not parse (%s); nothing was written" % exc.redacted) from None
+    if [(section.header, section.values()) for section in after.sections] != expected:
+        raise StaticKeysError("removing the keys would change other settings; nothing was written")
+
+
+def _mask_assignment(line):
+    match = _ASSIGNMENT_RE.match(line)
+    if not match or not match.group("value"):
+        return line
+    return match.group("lead") + match.group("key") + match.group("sep") + MASK + (match.group("eol") or "")
+
+
+def _mask_if_secret(line):
+    """Mask `key = value` text whose key looks secret (a nested sub-setting, a commented-out key)."""
+    match = _ASSIGNMENT_RE.match(line)
+    if not match or not match.group("key").strip() or not is_secret_key(match.group("key")):
+        return line
+    return _mask_assignment(line)
+
+
+def _mask_comment(line):
+    match = _COMMENTED_RE.match(line)
+    if not match:
+        return line
+    return match.group("lead") + _mask_if_secret(match.group("rest"))
+
+
+def mask(text):
+    """The text with every secret value masked, for diffs.
+
+    Values of secret-looking keys and their continuation lines are replaced
+    by ******** and so are those of commented-out keys; everything else is
+    kept so the diff still shows what changed. text must scan (plan() has
+    checked it).
+    """
+    scanned = scan(text)
+    lines = list(scanned.lines)
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(("#", ";")):
+            lines[index] = _mask_comment(line)
+    for section in scanned.sections:
+        for key, option in section.options.items():
+            secret = is_secret_key(key)
+            first = option.lineno - 1
+            if secret:
+                lines[first] = _mask_assignment(lines[first])
+            for index in range(first + 1, option.end):
+                line = lines[index]
+                stripped = line.strip()
+                if not stripped or stripped.startswith(("#", ";")):
+                    continue
+                if secret:
+                    lead = line[: len(line) - len(line.lstrip())]
+                    eol = _EOL_RE.search(line)
+                    lines[index] = lead + MASK + (eol.group(1) if eol else "")
+                else:
+                    lines[index] = _mask_if_secret(line)
+    return "".join(lines)
+
+
+def _plan_file(path, kind, profiles, owner):
+    state = read_state(path, owner)
+    try:
+        return state, plan(state["content"], kind, profiles)
+    except ConfigFileError as exc:
+        raise StaticKeysError(
+            "%s %s; botocore cannot read this file, so it was left untouched: fix it first" % (path, exc.redacted)
+        ) from None
+
+
+def process_user(acct, paths, profiles, backup, check_mode, want_diff):
+    """Remove one user's static keys; runs as that user (acct, from user_files.account).
+
+    paths maps credentials/config to the user's files. Both files are read
+    and planned before either is written, so a file botocore cannot read
+    leaves both untouched. Returns a JSON-able dict (no values in it); a
+    failure is reported in it with what was done before it.
+    """
+    owner = acct.uid
+    result = dict(
+        changed=False,
+        removed={kind: {} for kind in KINDS},
+        sections_removed=[],
+        backup_files=[],
+        remaining=[],
+        diff=[],
+    )
+    try:
+        planned = {kind: _plan_file(paths[kind], kind, profiles, owner) for kind in KINDS}
+        for kind in KINDS:
+            _apply(result, kind, paths[kind], profiles, owner, planned[kind], backup, check_mode, want_diff)
+    except (StaticKeysError, UserFileError) as exc:
+        result.update(failed=True, msg=str(exc))
+    except OSError as exc:
+        result.update(failed=True, msg=describe_os_error(exc, acct))
+    if not want_diff:
+        del result["diff"]
+    return result
+
+
+def _apply(result, kind, path, profiles, owner, planned, backup, check_mode, want_diff):
+    state, edit = planned
+    for attempt in range(ATTEMPTS):
+        if edit["changed"] and not check_mode:
+            written = write_if_unchanged(path, edit["text"], state["sha256"], owner, backup)
+            if written["conflict"]:
+                # Someone wrote the file since it was read: read it again and
+                # re-plan from what is there now.
+                time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # noqa: S311 - jitter, not crypto
+                state, edit = _plan_file(path, kind, profiles, owner)
+                continue
+            if written["backup_file"]:
+                result["backup_files"].append(written["backup_file"])
+        break
+    else:
+        raise StaticKeysError("%s kept changing while the keys were being removed; run the task again" % path)
+    if edit["changed"]:
+        result["changed"] = True
+        result["removed"][kind] = edit["removed"]
+        result["sections_removed"].extend(edit["sections_removed"])
+        if want_diff:
+            result["diff"].append(
+                dict(
+                    before_header=path,
+                    after_header=path,
+                    before=mask(state["content"]),
+                    after=mask(edit["text"]),
+                )
+            )
+    result["remaining"].extend(
+        dict(file=kind, profile=item["profile"], keys=item["keys"]) for item in edit["remaining"]
+    )

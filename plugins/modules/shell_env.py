@@ -1,0 +1,373 @@
+#!/usr/bin/python
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: shell_env
+short_description: Set AWS environment variables in the shell start-up files of many users at once
+version_added: 0.1.0
+description:
+  - Writes environment variables such as C(AWS_PROFILE), C(AWS_REGION), C(AWS_DEFAULT_REGION) or
+    C(CLAUDE_CODE_USE_BEDROCK) where users' shells read them, for every user of a host in one call, so that
+    a host costs one module transfer and one run whatever the number of users.
+  - Each file holds one marked block, between C(# BEGIN labcloud.aws_sso managed block) and
+    C(# END labcloud.aws_sso managed block). Changing the settings rewrites only the block; removing it
+    leaves the rest of the file byte for byte as it was. A file that did not exist before is created for the
+    block (the block then says so) and removed again with it.
+  - "With O(scope=user), per user, in the home on the managed host: B(bash) gets the block at the top of
+    C(~/.bashrc), read by interactive shells and by the C(bash -c) that sshd starts for C(ssh host command).
+    The block goes above Debian's stock early C(return) for non-interactive shells, below a leading comment
+    header. Login shells read the first of C(~/.bash_profile), C(~/.bash_login), C(~/.profile): the block goes
+    into that one (C(~/.profile) is created when there is none). B(zsh) gets it in C(~/.zshenv), read by every
+    zsh. B(fish) gets C(~/.config/fish/conf.d/labcloud-aws-sso.fish), a file of its own."
+  - "With O(scope=system), as root: C(/etc/profile.d/labcloud-aws-sso.sh) (login shells) and the top of
+    C(/etc/bash.bashrc), which Debian's bash reads for interactive shells and for commands run over SSH, above
+    its early C(return); C(/etc/zsh/zshenv) (C(/etc/zshenv) where there is no C(/etc/zsh)); and
+    C(/etc/fish/conf.d/labcloud-aws-sso.fish). Users' files are then never written."
+  - Every file in a user's home is read and written by a process that has given up root for that user's uid,
+    gid and groups, never by root (see the collection's C(docs/security.md)). Writes are compare-and-swap and
+    atomic; a symlinked dotfile is updated where it points and stays a link; a file that belongs to someone
+    else is refused unread, and the file's mode is kept.
+  - Lines outside our blocks that set a variable which defeats SSO (C(AWS_ACCESS_KEY_ID),
+    C(AWS_SECRET_ACCESS_KEY), C(AWS_SESSION_TOKEN), C(AWS_SECURITY_TOKEN), C(AWS_PROFILE),
+    C(AWS_DEFAULT_PROFILE), C(AWS_CONFIG_FILE)) or one of the variables the block sets are reported in
+    RV(users[].overrides), by file, line and variable, never with their values, and never edited.
+  - Every entry is checked before anything is written. One bad name or value fails the task with every
+    problem listed, and no file of any user is touched.
+author:
+  - labcloud engineers (@labcloud)
+options:
+  users:
+    description:
+      - The users to set the variables for, each with settings of their own or the top-level O(env),
+        O(state) and O(shells).
+      - Required with O(scope=user). With O(scope=system), the users listed are scanned for overrides (their
+        files are read as them) and only O(users[].user) and O(users[].state=absent) may be given; the latter
+        removes that user's own blocks (left from O(scope=user)), the only write to a user's file then.
+      - A user missing on the host, or a file of theirs that cannot be written, fails that user; the others
+        are still done, and the task fails at the end naming them.
+    type: list
+    elements: dict
+    suboptions:
+      user:
+        description: The user's name on the managed host.
+        type: str
+        required: true
+      env:
+        description:
+          - The variables, a mapping of name to value; merged over the top-level O(env), where a name
+            given C(null) here drops that top-level variable for this user.
+          - The string C(absent) removes the user's blocks. An empty result also removes them.
+          - Names are letters, digits and C(_), not starting with a digit. Names the shell owns (C(PATH),
+            C(HOME), C(IFS), C(ENV), C(BASH_ENV), C(LD_PRELOAD), ...) and static credentials
+            (C(AWS_ACCESS_KEY_ID), C(AWS_SECRET_ACCESS_KEY), C(AWS_SESSION_TOKEN)) are refused.
+          - Values are strings (integers are accepted; quote C('1') and C('true') in YAML) and are written
+            literally, in single quotes, so C($HOME) or C(*) in a value stay as they are. A newline, carriage
+            return, NUL or other control character, C($() or a backtick is refused. C(AWS_PROFILE) and
+            C(AWS_DEFAULT_PROFILE) must be profile names (no spaces); C(AWS_REGION) and
+            C(AWS_DEFAULT_REGION) region names.
+          - Defaults to the top-level O(env).
+        type: raw
+      state:
+        description:
+          - C(absent) removes the user's blocks from every file this module writes. Defaults to the top-level
+            O(state).
+          - With O(scope=system), only C(absent) may be given here.
+        type: str
+        choices: [present, absent]
+      shells:
+        description:
+          - Which shells to write for. Defaults to the top-level O(shells). See there.
+        type: list
+        elements: str
+        choices: [auto, bash, zsh, fish]
+  env:
+    description:
+      - The variables for every user (or, with O(scope=system), for the whole host), as in O(users[].env).
+      - C(absent) removes the blocks, like O(state=absent).
+    type: raw
+  state:
+    description:
+      - C(present) writes the blocks; C(absent) removes them, leaving each file as it was before the block.
+    type: str
+    choices: [present, absent]
+    default: present
+  shells:
+    description:
+      - The shells to write for. C(auto) is bash always (Debian's login shell, and what sshd runs), zsh and
+        fish when they are the user's login shell or installed on the host (listed in C(/etc/shells) or on
+        C(PATH)).
+      - The block is removed from the files of a shell not chosen, so dropping a shell here cleans up after it.
+        Likewise, a block in a bash login file that is no longer the first one bash reads (a C(~/.bash_profile)
+        appeared beside C(~/.profile)) is moved to the one bash reads.
+    type: list
+    elements: str
+    choices: [auto, bash, zsh, fish]
+    default: [auto]
+  scope:
+    description:
+      - C(user) writes into each user's home, as that user. C(system) writes the host-wide files, as root,
+        for every user of the host at once.
+    type: str
+    choices: [user, system]
+    default: user
+attributes:
+  check_mode:
+    description: Reads every file (as its user) and reports what would change; writes nothing.
+    support: full
+  diff_mode:
+    description:
+      - Returns the text of every changed file before and after. Everything after a secret-looking variable's
+        C(=) (names with secret, token, password, credential, access_key...) is masked, in our block and in the
+        user's own lines alike.
+    support: full
+  platform:
+    description: Runs on POSIX hosts with Python; the system file locations are Debian's and Ubuntu's.
+    support: full
+    platforms: posix
+notes:
+  - Acting for other users needs root (C(become)); a task that runs as a user can manage only that user's files.
+  - New files in a home get mode C(0600) (start-up files need no one else to read them); a file's existing
+    mode is kept. New system files get C(0644), which every user's shell must be able to read. Directories
+    created for the fish file (C(~/.config/fish/conf.d)) get C(0700) and are left in place on removal.
+    System directories are never created.
+  - Only the files read by default are written. A C(ZDOTDIR) or C(XDG_CONFIG_HOME) set elsewhere moves zsh's
+    and fish's files, and is not followed.
+  - Ansible's own M(ansible.builtin.command) and M(ansible.builtin.shell) tasks read none of these files; set
+    C(environment) on such tasks.
+seealso:
+  - module: labcloud.aws_sso.aws_config
+    description: Declares the SSO sessions and profiles that C(AWS_PROFILE) names.
+"""
+
+EXAMPLES = r"""
+- name: Give every lab user the lab's profile and region, and Claude Code on Bedrock
+  labcloud.aws_sso.shell_env:
+    env:
+      AWS_PROFILE: lab-dev
+      AWS_REGION: eu-west-1
+      AWS_DEFAULT_REGION: eu-west-1
+      CLAUDE_CODE_USE_BEDROCK: "1"
+    users:
+      - user: alice
+      - user: bob
+        env:
+          AWS_PROFILE: bob-admin # only bob's profile differs
+      - user: carol
+        shells: [bash, fish]
+  become: true
+  register: shell_env
+
+- name: Say where users' own lines defeat SSO (never with the values)
+  ansible.builtin.debug:
+    msg: "{{ item.0.user }}: {{ item.1.variable }} is set in {{ item.1.file }}, line {{ item.1.line }}"
+  loop: "{{ shell_env.users | subelements('overrides') }}"
+  loop_control:
+    label: "{{ item.0.user }}"
+
+- name: Remove dave's settings (his files go back to what they were)
+  labcloud.aws_sso.shell_env:
+    users:
+      - user: dave
+        state: absent
+  become: true
+
+- name: One setting for everybody on the host, in the system-wide files
+  labcloud.aws_sso.shell_env:
+    scope: system
+    env:
+      AWS_REGION: us-east-1
+      AWS_DEFAULT_REGION: us-east-1
+  become: true
+"""
+
+RETURN = r"""
+users:
+  description: One result per entry of O(users), in the same order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user:
+      description: The user.
+      type: str
+      sample: alice
+    changed:
+      description: Whether a file of this user was (or, in check mode, would be) changed.
+      type: bool
+    shells:
+      description: The shells written for, with C(auto) resolved on the host.
+      type: list
+      elements: str
+      sample: [bash, zsh]
+    files_changed:
+      description: The files changed (or to be changed, in check mode), including files created or removed.
+      type: list
+      elements: str
+      sample: [/home/alice/.bashrc, /home/alice/.profile]
+    overrides:
+      description:
+        - Lines outside our blocks, in the user's start-up files, that set a variable defeating SSO or one of
+          the variables our block sets. Never the values.
+        - Files scanned, in the home, C(.bashrc), C(.bash_profile), C(.bash_login), C(.profile), C(.zshenv),
+          C(.zprofile), C(.zshrc), C(.zlogin), C(.config/fish/config.fish), C(.config/fish/conf.d/*.fish).
+      type: list
+      elements: dict
+      sample: [{file: /home/alice/.profile, line: 27, variable: AWS_SECRET_ACCESS_KEY}]
+      contains:
+        file:
+          description: The file.
+          type: str
+        line:
+          description: The line number, from 1.
+          type: int
+        variable:
+          description: The variable set there.
+          type: str
+    failed:
+      description: Whether this user failed; RV(users[].msg) says why.
+      type: bool
+      returned: when the user failed
+    msg:
+      description: What failed for this user, naming the file, never its content.
+      type: str
+      returned: when the user failed
+system:
+  description: With O(scope=system), what happened to the host-wide files.
+  returned: when O(scope=system)
+  type: dict
+  contains:
+    changed:
+      description: Whether a system file was (or would be) changed.
+      type: bool
+    shells:
+      description: The shells written for.
+      type: list
+      elements: str
+    files_changed:
+      description: The files changed, created or removed.
+      type: list
+      elements: str
+      sample: [/etc/bash.bashrc, /etc/profile.d/labcloud-aws-sso.sh]
+    overrides:
+      description:
+        - As RV(users[].overrides), for C(/etc/environment), C(/etc/profile), C(/etc/profile.d/*.sh),
+          C(/etc/bash.bashrc), zsh's and fish's system files.
+      type: list
+      elements: dict
+errors:
+  description: Every problem found in the options, when they stopped the task before anything was written.
+  returned: on failure to validate
+  type: list
+  elements: str
+  sample: ["users[2] (carol).env.AWS_PROFILE: 'dev team' is no profile name: profile names are non-empty and have no spaces"]
+"""
+
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    UserFileError,
+    account,
+    run_as,
+)
+
+SHELL_CHOICES = ["auto"] + list(shell_env.SHELLS)
+
+USER_SPEC = dict(
+    user=dict(type="str", required=True),
+    env=dict(type="raw"),
+    state=dict(type="str", choices=["present", "absent"]),
+    shells=dict(type="list", elements="str", choices=SHELL_CHOICES),
+)
+
+ARGUMENT_SPEC = dict(
+    users=dict(type="list", elements="dict", options=USER_SPEC),
+    env=dict(type="raw"),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    shells=dict(type="list", elements="str", choices=SHELL_CHOICES, default=["auto"]),
+    scope=dict(type="str", choices=["user", "system"], default="user"),
+)
+
+
+def _login_shell(name):
+    try:
+        return pwd.getpwnam(name).pw_shell
+    except KeyError:
+        return ""
+
+
+def _user_result(module, entry, scope, base_items):
+    user = entry["user"]
+    try:
+        acct = account(user)
+    except UserFileError as exc:
+        return dict(user=user, changed=False, files_changed=[], overrides=[], failed=True, msg=str(exc)), []
+    shells = shell_env.resolve_shells(entry["shells"], _login_shell(acct.name)) if scope == "user" else []
+    # Host-wide settings are overridden by a user's own lines just the same.
+    names = shell_env.override_names(entry["env_items"] + (base_items if scope == "system" else []))
+    spec = dict(
+        shells=shells, present=entry["present"], env_items=entry["env_items"], manage=entry["manage"], names=names
+    )
+    try:
+        answer = run_as(acct, shell_env.user_work, acct, spec, module.check_mode, module._diff)
+    except UserFileError as exc:
+        answer = dict(changed=False, files_changed=[], overrides=[], failed=True, msg=str(exc))
+    for warning in answer.pop("warnings", []):
+        module.warn("%s: %s" % (acct.name, warning))
+    diffs = answer.pop("diff", [])
+    result = dict(user=acct.name, shells=shells)
+    result.update(answer)
+    return result, diffs
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    entries, base_items, errors = shell_env.normalize(params)
+    if errors:
+        module.fail_json(
+            msg="nothing was written, %d problem(s) in the options: %s" % (len(errors), "; ".join(errors)),
+            errors=errors,
+        )
+    out = dict(changed=False, users=[])
+    diffs = []
+    if params["scope"] == "system":
+        present = params["state"] == "present" and bool(base_items)
+        shells = shell_env.resolve_shells(params["shells"], "")
+        try:
+            system = shell_env.system_work(shells, present, base_items, module.check_mode, module._diff)
+        except (UserFileError, OSError) as exc:
+            module.fail_json(msg="system files: %s" % exc, changed=False)
+        for warning in system.pop("warnings"):
+            module.warn(warning)
+        diffs.extend(system.pop("diff"))
+        system["shells"] = shells
+        out["system"] = system
+        out["changed"] = system["changed"]
+    for entry in entries:
+        result, user_diffs = _user_result(module, entry, params["scope"], base_items)
+        out["users"].append(result)
+        diffs.extend(user_diffs)
+    out["changed"] = out["changed"] or any(r["changed"] for r in out["users"])
+    if module._diff:
+        out["diff"] = diffs
+    failed = [r for r in out["users"] if r.get("failed")]
+    if failed:
+        module.fail_json(
+            msg="%d of %d user(s) failed (the others were done): %s"
+            % (len(failed), len(out["users"]), "; ".join("%s: %s" % (r["user"], r["msg"]) for r in failed)),
+            **out,
+        )
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()

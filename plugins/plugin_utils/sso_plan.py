@@ -1,0 +1,239 @@
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+"""Turn a lab's declaration (role variables) into what each module gets on one host.
+
+The sso role declares sessions, profiles and services once and picks, per
+user, which profiles they get and what their shell exports. This module
+does that merging and every cross-check on the controller, so that the
+host sees one call per module for all its users, and a mistake (a default
+profile the user does not get, a profile naming an undeclared session) is
+reported with the field and the fix before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+
+USER_FIELDS = (
+    "name",
+    "state",
+    "profiles",
+    "default_profile",
+    "region",
+    "env",
+    "shells",
+    "remove_static_credentials",
+    "exclusive",
+    "export_default_profile",
+)
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", re.ASCII)
+# Variables the role sets itself from the user's fields; setting them
+# through env as well would let two values race.
+MANAGED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+class PlanError(Exception):
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+def _label(index, entry):
+    name = entry.get("name") if isinstance(entry, dict) else entry
+    return "aws_sso_users[%d]%s" % (index, " (%s)" % name if isinstance(name, str) and name else "")
+
+
+def _entries(users, problems):
+    """Users as dicts: a plain name is a user with every default."""
+    out = []
+    for index, entry in enumerate(users or []):
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, dict):
+            problems.append("%s must be a user name or a mapping with name:" % _label(index, entry))
+            continue
+        unknown = sorted(set(entry) - set(USER_FIELDS))
+        if unknown:
+            problems.append(
+                "%s: %s not supported; the fields are %s"
+                % (_label(index, entry), ", ".join(unknown), ", ".join(USER_FIELDS))
+            )
+        if not isinstance(entry.get("name"), str) or not entry.get("name"):
+            problems.append("%s.name is required: the user's login name" % _label(index, entry))
+        out.append((index, entry))
+    names = [entry.get("name") for _index, entry in out]
+    for name in sorted({n for n in names if isinstance(n, str) and names.count(n) > 1}):
+        problems.append("aws_sso_users: %r is listed twice; list each user once" % name)
+    return out
+
+
+def _field(entry, defaults, key):
+    value = entry.get(key)
+    return defaults.get(key) if value is None else value
+
+
+def _names(blocks):
+    return [block.get("name") for block in blocks or [] if isinstance(block, dict)]
+
+
+def _selected_profiles(label, choice, profiles, problems):
+    declared = [p for p in profiles if isinstance(p, dict) and p.get("state", "present") != "absent"]
+    if choice in (None, "all"):
+        return declared
+    if isinstance(choice, str):
+        choice = [choice]
+    if not isinstance(choice, list):
+        problems.append("%s.profiles must be 'all' or a list of profile names" % label)
+        return []
+    by_name = {p["name"]: p for p in declared}
+    missing = [name for name in choice if name not in by_name]
+    if missing:
+        problems.append(
+            "%s.profiles names %s, not declared in aws_sso_profiles (declared: %s); declare it there or fix the name"
+            % (label, ", ".join(repr(n) for n in missing), ", ".join(sorted(by_name)) or "none")
+        )
+    return [by_name[name] for name in choice if name in by_name]
+
+
+def _env(label, entry, defaults, profile_names, problems):
+    """The variables this user's shells get, or 'absent'."""
+    own = entry.get("env")
+    if own == "absent":
+        return "absent"
+    env = {}
+    # The lab's variables, then the user's own on top.
+    for where, value in (("aws_sso_env", defaults.get("env")), (label + ".env", own)):
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            problems.append("%s must be a mapping of variable names to values, or absent" % where)
+            return "absent"
+        env.update(value)
+    clash = sorted(set(env) & set(MANAGED_VARIABLES))
+    if clash:
+        problems.append(
+            "%s.env sets %s; use default_profile and region instead, which set them consistently"
+            % (label, ", ".join(clash))
+        )
+    out = {}
+    profile = _field(entry, defaults, "default_profile")
+    if profile:
+        if profile not in profile_names:
+            problems.append(
+                "%s.default_profile %r is not one of this user's profiles (%s); pick one of them or add it to profiles"
+                % (label, profile, ", ".join(profile_names) or "none")
+            )
+        out["AWS_PROFILE"] = profile
+        # boto3 prefers AWS_DEFAULT_PROFILE over AWS_PROFILE: set only on
+        # request, and then to the same value, or the two disagree.
+        if _field(entry, defaults, "export_default_profile"):
+            out["AWS_DEFAULT_PROFILE"] = profile
+    region = _field(entry, defaults, "region")
+    if region:
+        if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
+            problems.append(
+                "%s.region %r does not look like an AWS region; use a name such as us-east-1" % (label, region)
+            )
+        # The CLI reads AWS_REGION first; standalone boto3 only AWS_DEFAULT_REGION.
+        out["AWS_REGION"] = out["AWS_DEFAULT_REGION"] = region
+    out.update({str(k): "" if v is None else str(v) for k, v in env.items()})
+    return out or "absent"
+
+
+def _referenced(blocks, key):
+    return {block.get(key) for block in blocks if isinstance(block, dict) and block.get(key)}
+
+
+PER_USER_ENV_FIELDS = ("default_profile", "region", "env", "export_default_profile")
+
+
+def plan(users, defaults, sessions, profiles, services=None, passwd=None, missing_users="fail", scope="user"):
+    """Return {config, env, system_env, keys, present, missing} for one host, or raise PlanError.
+
+    passwd is the host's user database as getent returns it (name -> fields);
+    None means every user is taken to exist. With scope "system" the shell
+    variables are the role-level ones, written once for the host (system_env),
+    and the env list only names the users whose files are scanned.
+    """
+    problems = []
+    entries = _entries(users, problems)
+    sessions = sessions or []
+    profiles = profiles or []
+    services = services or []
+    config, env, keys, present, missing = [], [], [], [], []
+    for index, entry in entries:
+        label = _label(index, entry)
+        name = entry.get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        if passwd is not None and name not in passwd:
+            missing.append(name)
+            continue
+        present.append(name)
+        state = _field(entry, defaults, "state") or "present"
+        if state not in ("present", "absent"):
+            problems.append("%s.state must be present or absent" % label)
+            continue
+        chosen = _selected_profiles(label, _field(entry, defaults, "profiles"), profiles, problems)
+        chosen_names = [p["name"] for p in chosen]
+        if state == "absent":
+            config.append({"user": name, "profiles": [{"name": n, "state": "absent"} for n in chosen_names]})
+            env.append({"user": name, "state": "absent"})
+            continue
+        needed_sessions = _referenced(chosen, "sso_session")
+        user_sessions = [s for s in sessions if isinstance(s, dict) and s.get("name") in needed_sessions]
+        undeclared = sorted(needed_sessions - set(_names(sessions)))
+        if undeclared:
+            problems.append(
+                "%s gets profiles whose sso_session %s is not declared in aws_sso_sessions; declare it there"
+                % (label, ", ".join(repr(s) for s in undeclared))
+            )
+        entry_config = {
+            "user": name,
+            "sso_sessions": user_sessions,
+            "profiles": chosen,
+            "exclusive": bool(_field(entry, defaults, "exclusive")),
+        }
+        needed_services = _referenced(chosen + user_sessions, "services")
+        if services or needed_services:
+            entry_config["services"] = [s for s in services if isinstance(s, dict) and s.get("name") in needed_services]
+        config.append(entry_config)
+        if scope == "system":
+            own = sorted(key for key in PER_USER_ENV_FIELDS if entry.get(key) is not None)
+            if own:
+                problems.append(
+                    "%s sets %s, but aws_sso_env_scope is system (one set of variables for the whole host); "
+                    "set aws_sso_env_scope: user, or move the values to the role-level aws_sso_ variables"
+                    % (label, ", ".join(own))
+                )
+            env.append({"user": name})
+        else:
+            env.append(
+                {
+                    "user": name,
+                    "state": "present",
+                    "env": _env(label, entry, defaults, chosen_names, problems),
+                    "shells": _field(entry, defaults, "shells") or "auto",
+                }
+            )
+        if _field(entry, defaults, "remove_static_credentials"):
+            keys.append({"user": name, "profiles": chosen_names})
+    system_env = None
+    if scope == "system":
+        every_profile = [p["name"] for p in profiles if isinstance(p, dict) and p.get("state", "present") != "absent"]
+        system_env = _env("aws_sso_env_scope: system", {}, defaults, every_profile, problems)
+    if missing and missing_users != "skip":
+        problems.append(
+            "user%s %s not on this host; create %s first, or set aws_sso_missing_users: skip"
+            % ("s" if len(missing) > 1 else "", ", ".join(missing), "them" if len(missing) > 1 else "it")
+        )
+    if problems:
+        raise PlanError(problems)
+    return {
+        "config": config,
+        "env": env,
+        "system_env": system_env,
+        "keys": keys,
+        "present": present,
+        "missing": missing,
+    }

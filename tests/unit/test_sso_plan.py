@@ -1,0 +1,145 @@
+"""The sso role's planning: role variables -> what each module gets, with every mistake named."""
+
+import pytest
+
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_plan import PlanError, plan
+
+SESSIONS = [
+    {"name": "lab", "sso_start_url": "https://lab.awsapps.com/start", "sso_region": "us-east-1"},
+    {"name": "other", "sso_start_url": "https://other.awsapps.com/start", "sso_region": "eu-west-1"},
+]
+PROFILES = [
+    {"name": "dev", "sso_session": "lab", "sso_account_id": "012345678901", "sso_role_name": "Dev"},
+    {"name": "prod", "sso_session": "lab", "sso_account_id": "000000000002", "sso_role_name": "ReadOnly"},
+    {"name": "gone", "state": "absent"},
+]
+DEFAULTS = {
+    "profiles": "all",
+    "default_profile": "",
+    "region": "",
+    "env": {},
+    "shells": "auto",
+    "remove_static_credentials": False,
+    "exclusive": False,
+    "export_default_profile": False,
+}
+PASSWD = {"alice": ["x", "1001"], "bob": ["x", "1002"], "carol": ["x", "1003"]}
+
+
+def make(users, passwd=PASSWD, **defaults):
+    return plan(users, dict(DEFAULTS, **defaults), SESSIONS, PROFILES, [], passwd, defaults.pop("missing", "fail"))
+
+
+def test_a_list_of_names_gets_every_default():
+    out = make(["alice", "bob"], default_profile="dev", region="eu-central-1")
+    assert out["present"] == ["alice", "bob"] and out["missing"] == [] and out["keys"] == []
+    first = out["config"][0]
+    assert first["user"] == "alice" and [p["name"] for p in first["profiles"]] == ["dev", "prod"]
+    # Only the sessions the user's profiles use.
+    assert [s["name"] for s in first["sso_sessions"]] == ["lab"] and first["exclusive"] is False
+    assert out["env"][0] == {
+        "user": "alice",
+        "state": "present",
+        "shells": "auto",
+        "env": {"AWS_PROFILE": "dev", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1"},
+    }
+
+
+def test_per_user_fields_override_and_env_adds_to_the_labs():
+    out = make(
+        [
+            {"name": "alice", "profiles": ["prod"], "default_profile": "prod", "export_default_profile": True},
+            {"name": "bob", "env": {"EDITOR": "vim"}, "remove_static_credentials": True, "shells": ["zsh"]},
+            {"name": "carol", "env": "absent"},
+        ],
+        env={"CLAUDE_CODE_USE_BEDROCK": "1"},
+    )
+    alice, bob, carol = out["env"]
+    assert [p["name"] for p in out["config"][0]["profiles"]] == ["prod"]
+    assert alice["env"] == {"AWS_PROFILE": "prod", "AWS_DEFAULT_PROFILE": "prod", "CLAUDE_CODE_USE_BEDROCK": "1"}
+    assert bob["env"] == {"CLAUDE_CODE_USE_BEDROCK": "1", "EDITOR": "vim"} and bob["shells"] == ["zsh"]
+    assert carol["env"] == "absent"
+    assert out["keys"] == [{"user": "bob", "profiles": ["dev", "prod"]}]
+
+
+def test_nothing_to_export_removes_the_block():
+    assert make(["alice"])["env"][0]["env"] == "absent"
+
+
+def test_a_removed_user_loses_profiles_and_block():
+    out = make([{"name": "alice", "state": "absent", "profiles": ["dev"]}])
+    assert out["config"] == [{"user": "alice", "profiles": [{"name": "dev", "state": "absent"}]}]
+    assert out["env"] == [{"user": "alice", "state": "absent"}]
+
+
+def test_missing_users_fail_or_are_skipped():
+    with pytest.raises(PlanError) as info:
+        make(["alice", "zed", "yan"])
+    assert info.value.problems == [
+        "users zed, yan not on this host; create them first, or set aws_sso_missing_users: skip"
+    ]
+    out = plan(["alice", "zed"], DEFAULTS, SESSIONS, PROFILES, [], PASSWD, "skip")
+    assert out["present"] == ["alice"] and out["missing"] == ["zed"] and len(out["config"]) == 1
+
+
+def test_every_mistake_is_named_with_the_fix():
+    with pytest.raises(PlanError) as info:
+        make(
+            [
+                {"name": "alice", "profiles": ["dev", "staging"]},
+                {"name": "bob", "default_profile": "prod", "profiles": ["dev"], "region": "Frankfurt"},
+                {"name": "carol", "env": {"AWS_PROFILE": "dev"}, "colour": "red"},
+                "alice",
+                42,
+            ]
+        )
+    assert info.value.problems == [
+        "aws_sso_users[2] (carol): colour not supported; the fields are name, state, profiles, default_profile, "
+        "region, env, shells, remove_static_credentials, exclusive, export_default_profile",
+        "aws_sso_users[4] must be a user name or a mapping with name:",
+        "aws_sso_users: 'alice' is listed twice; list each user once",
+        "aws_sso_users[0] (alice).profiles names 'staging', not declared in aws_sso_profiles (declared: dev, prod); "
+        "declare it there or fix the name",
+        "aws_sso_users[1] (bob).default_profile 'prod' is not one of this user's profiles (dev); "
+        "pick one of them or add it to profiles",
+        "aws_sso_users[1] (bob).region 'Frankfurt' does not look like an AWS region; use a name such as us-east-1",
+        "aws_sso_users[2] (carol).env sets AWS_PROFILE; use default_profile and region instead, "
+        "which set them consistently",
+    ]
+
+
+def test_profiles_of_an_undeclared_session_are_refused():
+    profiles = PROFILES + [{"name": "x", "sso_session": "nope", "sso_account_id": "1" * 12, "sso_role_name": "R"}]
+    with pytest.raises(PlanError) as info:
+        plan(["alice"], DEFAULTS, SESSIONS, profiles, [], PASSWD, "fail")
+    assert "sso_session 'nope' is not declared in aws_sso_sessions" in str(info.value)
+
+
+def test_services_follow_the_profiles_and_sessions_that_name_them():
+    sessions = [dict(SESSIONS[0], services="vpce")]
+    services = [{"name": "vpce"}, {"name": "unused"}]
+    out = plan(["alice"], DEFAULTS, sessions, PROFILES, services, PASSWD, "fail")
+    assert out["config"][0]["services"] == [{"name": "vpce"}]
+
+
+def test_system_scope_writes_the_role_level_variables_once():
+    out = plan(
+        ["alice", "bob"],
+        dict(DEFAULTS, default_profile="dev", region="us-east-1", env={"X": "1"}),
+        SESSIONS,
+        PROFILES,
+        [],
+        PASSWD,
+        "fail",
+        "system",
+    )
+    assert out["env"] == [{"user": "alice"}, {"user": "bob"}]
+    assert out["system_env"] == {
+        "AWS_PROFILE": "dev",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "X": "1",
+    }
+    with pytest.raises(PlanError) as info:
+        plan([{"name": "alice", "region": "eu-west-1"}], DEFAULTS, SESSIONS, PROFILES, [], PASSWD, "fail", "system")
+    assert "aws_sso_users[0] (alice) sets region, but aws_sso_env_scope is system" in str(info.value)
