@@ -78,6 +78,7 @@ demo: collection
 
 bench: collection testbed
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/setup_fleet.py
 
 clean:
 	rm -rf build

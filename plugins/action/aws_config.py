@@ -20,6 +20,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec i
     ARGUMENT_SPEC,
     MUTUALLY_EXCLUSIVE,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import failed_users_message
 from ansible_collections.labcloud.aws_sso.plugins.modules import aws_config as aws_config_module
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
@@ -95,14 +96,14 @@ class ActionModule(ActionBase):
         except DeclarationError as exc:
             return self._fail(result, "aws_config: nothing written: " + "; ".join(exc.problems), problems=exc.problems)
 
-        failures = self._converge(jobs, self._transport(task_vars))
+        self._converge(jobs, self._transport(task_vars))
         if params["users"] is None:
             (job,) = jobs
             if job.failure:
                 return self._fail(result, **job.failure)
             result.update(job.outcome)
             return result
-        return self._report_users(result, jobs, failures)
+        return self._report_users(result, jobs)
 
     @staticmethod
     def _jobs(params):
@@ -131,7 +132,7 @@ class ActionModule(ActionBase):
             raise DeclarationError(problems)
         return jobs
 
-    def _report_users(self, result, jobs, failures):
+    def _report_users(self, result, jobs):
         result["users"] = [dict(job.outcome or {}, user=job.request["user"], **(job.failure or {})) for job in jobs]
         for entry, job in zip(result["users"], jobs):
             entry["failed"] = bool(job.failure)
@@ -147,26 +148,23 @@ class ActionModule(ActionBase):
                     diffs.extend(diff if isinstance(diff, list) else [diff])
             if diffs:
                 result["diff"] = diffs
-        if failures:
-            result["failed"] = True
-            result["msg"] = "aws_config: %d of %d users failed (the others were written): %s" % (
-                len(failures),
-                len(jobs),
-                "; ".join("%s: %s" % (job.request["user"], job.failure["msg"]) for job in failures),
-            )
+        failure = failed_users_message("aws_config", result["users"])
+        if failure:
+            result.update(failed=True, msg=failure)
         return result
 
     def _converge(self, jobs, transport):
         """Read, edit and compare-and-swap every job's file, in one target call per step for all of them.
 
         A job that fails gets .failure (the keyword arguments of a failure)
-        and is left alone; the others go on. Returns the failed jobs.
+        and is left alone; the others go on.
         """
         pending = list(jobs)
         for attempt in range(MAX_ATTEMPTS):
             reads = transport("read", [job.request for job in pending])
             if isinstance(reads, dict):
-                return self._all_failed(pending, reads, jobs)
+                self._mark_failed(pending, reads)
+                return
             to_write = []
             for job, read in zip(pending, reads):
                 job.failure = self._plan(job, read)
@@ -185,7 +183,8 @@ class ActionModule(ActionBase):
             ]
             writes = transport("write", requests)
             if isinstance(writes, dict):
-                return self._all_failed(to_write, writes, jobs)
+                self._mark_failed(to_write, writes)
+                return
             pending = []
             for job, write in zip(to_write, writes):
                 if write.get("failed"):
@@ -204,13 +203,11 @@ class ActionModule(ActionBase):
                     msg="%s kept changing while being updated (%d attempts); nothing more was written"
                     % (job.path, MAX_ATTEMPTS)
                 )
-        return [job for job in jobs if job.failure]
 
     @staticmethod
-    def _all_failed(affected, failure, jobs):
+    def _mark_failed(affected, failure):
         for job in affected:
             job.failure = failure
-        return [job for job in jobs if job.failure]
 
     def _plan(self, job, read):
         """Work out the job's new text and result from what was read; a failure's kwargs or None."""

@@ -80,6 +80,23 @@ def expand_path(acct, path, default):
     return path
 
 
+def failed_users_message(module_name, results):
+    """One message for the users of a batch that failed, or None: the others were done.
+
+    Every batched module (all users of a host in one call) ends this way, so
+    that an operator reads the same sentence whichever one failed.
+    """
+    failed = [r for r in results if r.get("failed")]
+    if not failed:
+        return None
+    return "%s: %d of %d users failed (the others were done): %s" % (
+        module_name,
+        len(failed),
+        len(results),
+        "; ".join("%s: %s" % (r["user"], r["msg"]) for r in failed),
+    )
+
+
 def describe_os_error(exc, acct):
     """A message for an OSError raised while acting as the user: path and reason, never content."""
     where = " %s" % exc.filename if exc.filename else ""

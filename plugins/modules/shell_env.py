@@ -276,6 +276,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     UserFileError,
     account,
+    failed_users_message,
     run_as,
 )
 
@@ -359,13 +360,9 @@ def main():
     out["changed"] = out["changed"] or any(r["changed"] for r in out["users"])
     if module._diff:
         out["diff"] = diffs
-    failed = [r for r in out["users"] if r.get("failed")]
-    if failed:
-        module.fail_json(
-            msg="%d of %d user(s) failed (the others were done): %s"
-            % (len(failed), len(out["users"]), "; ".join("%s: %s" % (r["user"], r["msg"]) for r in failed)),
-            **out,
-        )
+    failure = failed_users_message("shell_env", out["users"])
+    if failure:
+        module.fail_json(msg=failure, **out)
     module.exit_json(**out)
 
 

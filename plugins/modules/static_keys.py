@@ -200,6 +200,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import
     UserFileError,
     account,
     expand_path,
+    failed_users_message,
     run_as,
 )
 
@@ -286,13 +287,9 @@ def main():
     )
     if module._diff:
         outcome["diff"] = diffs
-    failed = [result for result in results if result.get("failed")]
-    if failed:
-        module.fail_json(
-            msg="static_keys: %d of %d users failed (the others were done): %s"
-            % (len(failed), len(results), "; ".join("%s: %s" % (r["user"], r["msg"]) for r in failed)),
-            **outcome,
-        )
+    failure = failed_users_message("static_keys", results)
+    if failure:
+        module.fail_json(msg=failure, **outcome)
     module.exit_json(**outcome)
 
 

@@ -71,7 +71,7 @@ def test_a_broken_file_fails_its_user_only(tmp_path, clean):
     users = [{"user": entry.pw_name} for entry in clean[:3]] + [{"user": "lcsso-nobody-here"}]
     run = run_play(tmp_path, [task(users)])
     assert run.returncode != 0
-    assert "2 of 4 users failed (the others were written)" in run.stdout
+    assert "aws_config: 2 of 4 users failed (the others were done)" in run.stdout
     assert "%s: %s line 3" % (clean[1].pw_name, broken) in run.stdout
     assert "lcsso-nobody-here: user 'lcsso-nobody-here' does not exist on this host" in run.stdout
     assert config_of(clean[0]) == EXPECTED and config_of(clean[2]) == EXPECTED

@@ -354,7 +354,7 @@ def test_a_missing_user_or_a_refused_file_fails_that_user_only(tmp_path, users):
     run, result = play(tmp_path, options)
     assert result.get("failed")
     assert (
-        "2 of 3 user(s) failed" in result["msg"]
+        "shell_env: 2 of 3 users failed (the others were done)" in result["msg"]
         and "lcssonosuchuser: user 'lcssonosuchuser' does not exist" in result["msg"]
     )
     assert "%s belongs to root, not to %s" % (zshenv, bob.pw_name) in result["msg"]
