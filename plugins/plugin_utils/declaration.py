@@ -253,8 +253,9 @@ def check_endpoint_url(url):
     return None
 
 
-def _region(label, key, value, problems):
-    if value is not None and not _REGION_RE.fullmatch(value):
+def check_region(label, key, value, problems):
+    """Add a problem unless value (None: not set) is an AWS region name."""
+    if value is not None and not (isinstance(value, str) and _REGION_RE.fullmatch(value)):
         problems.append("%s.%s %r does not look like an AWS region; use a name such as us-east-1" % (label, key, value))
 
 
@@ -284,7 +285,7 @@ def _session(index, item, problems):
     if not region:
         problems.append("%s.sso_region is required: the region of IAM Identity Center, e.g. us-east-1" % label)
     else:
-        _region(label, "sso_region", region, problems)
+        check_region(label, "sso_region", region, problems)
         block.keys["sso_region"] = region
     scopes = item.get("sso_registration_scopes")
     if isinstance(scopes, str):
@@ -411,7 +412,7 @@ def _profile(index, item, problems):
         )
     if session is not None and (account is None or role is None):
         problems.append("%s needs both sso_account_id and sso_role_name with sso_session" % label)
-    _region(label, "region", item.get("region"), problems)
+    check_region(label, "region", item.get("region"), problems)
     for key in ("region", "output"):
         if item.get(key) is not None:
             block.keys[key] = item[key]

@@ -12,7 +12,7 @@ reported with the field and the fix before anything is written.
 
 from __future__ import annotations
 
-import re
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import check_region
 
 USER_FIELDS = (
     "name",
@@ -26,7 +26,6 @@ USER_FIELDS = (
     "exclusive",
     "export_default_profile",
 )
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", re.ASCII)
 # Variables the role sets itself from the user's fields; setting them
 # through env as well would let two values race.
 MANAGED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION")
@@ -130,10 +129,7 @@ def _env(label, entry, defaults, profile_names, problems):
             out["AWS_DEFAULT_PROFILE"] = profile
     region = _field(entry, defaults, "region")
     if region:
-        if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
-            problems.append(
-                "%s.region %r does not look like an AWS region; use a name such as us-east-1" % (label, region)
-            )
+        check_region(label, "region", region, problems)
         # The CLI reads AWS_REGION first; standalone boto3 only AWS_DEFAULT_REGION.
         out["AWS_REGION"] = out["AWS_DEFAULT_REGION"] = region
     out.update({str(k): "" if v is None else str(v) for k, v in env.items()})
