@@ -31,7 +31,7 @@ import stat
 import tempfile
 import time
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, read_all
 
 ABSENT = "absent"
 FILE_MODE = 0o600
@@ -96,15 +96,9 @@ def read_state(path, owner=None):
         _check_owner(path, info, owner)
         if info.st_size > MAX_BYTES:
             raise UserFileError("%s is larger than %d MiB; that is no AWS config file" % (path, MAX_BYTES >> 20))
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        data = read_all(fd)
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     try:
         content = data.decode("utf-8")
     except UnicodeDecodeError as exc:

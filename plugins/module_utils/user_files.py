@@ -162,6 +162,16 @@ def _child(acct, write_fd, func, args):
     os._exit(status)
 
 
+def read_all(fd):
+    """Every byte from fd up to its end."""
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def run_as(acct, func, *args):
     """Call func(*args) with acct's uid, gid and groups, and return its result.
 
@@ -186,20 +196,15 @@ def run_as(acct, func, *args):
         os.close(read_fd)
         _child(acct, write_fd, func, args)
     os.close(write_fd)
-    chunks = []
     try:
-        while True:
-            chunk = os.read(read_fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        data = read_all(read_fd)
     finally:
         os.close(read_fd)
         _pid, status = os.waitpid(pid, 0)
-    if not chunks:
+    if not data:
         raise UserFileError("the process acting as user %s ended without an answer (status %d)" % (acct.name, status))
     try:
-        payload = json.loads(b"".join(chunks).decode("utf-8"))
+        payload = json.loads(data.decode("utf-8"))
     except ValueError:
         raise UserFileError("the process acting as user %s gave an unreadable answer" % acct.name) from None
     if "error" in payload:
