@@ -42,9 +42,6 @@ STALE_TEMP_SECONDS = 3600
 # mistake or a trap (a link to a huge log), not something to load.
 MAX_BYTES = 64 * 1024 * 1024
 
-# Kept for callers that catch the old name.
-AtomicFileError = UserFileError
-
 
 def digest(data):
     return hashlib.sha256(data).hexdigest()
