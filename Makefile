@@ -21,9 +21,12 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 .PHONY: help venv collection testbed unit integration sanity lint molecule test demo bench clean
 
 help:
-	@echo "make demo   - apply a sample SSO declaration on local defaults and show the result"
+	@echo "make demo   - a lab of 3 workstations: setup, sign-ins, verify and the fleet report (all local)"
+	@echo "make demo-local - apply a sample SSO declaration to a throwaway HOME and show the result"
 	@echo "make test   - set up everything and run every test"
 	@echo "make bench  - run the benchmarks (figures go to docs/benchmarks.md)"
+	@echo "make docs   - build the documentation site into build/docs"
+	@echo "make ee     - build the execution environment and run setup and verify in it"
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: requirements.txt
@@ -35,13 +38,16 @@ $(VENV)/.stamp: requirements.txt
 collection: venv
 	mkdir -p $(LINK_ROOT)/ansible_collections/labcloud
 	ln -sfn $(CURDIR) $(LINK_ROOT)/ansible_collections/labcloud/aws_sso
-	rm -rf build/dist
-	$(BIN)/ansible-galaxy collection build --force --output-path build/dist >/dev/null
-	$(BIN)/ansible-galaxy collection install --force -p $(COLL_PATH) build/dist/labcloud-aws_sso-*.tar.gz >/dev/null
+	@# One build at a time: parallel make runs share build/dist and build/collections.
+	mkdir -p build && flock build/.collection.lock bash -c '\
+	  rm -rf build/dist && \
+	  $(BIN)/ansible-galaxy collection build --force --output-path build/dist >/dev/null && \
+	  $(BIN)/ansible-galaxy collection install --force -p $(COLL_PATH) build/dist/labcloud-aws_sso-*.tar.gz >/dev/null'
 	@echo "collection built and installed into $(COLL_PATH)"
 
 testbed: venv
 	bash tests/testbed/hosts.sh
+	bash tests/testbed/chromium.sh
 	$(BIN)/python -m tests.testbed.awscli
 
 unit: collection
@@ -65,20 +71,62 @@ lint: collection
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --profile production --offline
+	$(BIN)/antsibull-changelog lint
+	@# Plugin and role docs plus the guides in docs/docsite, as docs.ansible.com would build them.
+	ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=False $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
 
 molecule: collection testbed
 	bash tests/testbed/molecule-all.sh
 
-test: unit lint sanity integration molecule
+test: unit lint sanity integration molecule ee
 	@echo "make test: all suites passed"
 
+# The fleet demo builds the test ground itself (hosts.sh, real AWS CLI) as
+# its step 1, so that its timings show; it removes everything it started.
+.PHONY: demo-local
 demo: collection
+	$(BIN)/python demo/fleet.py
+
+demo-local: collection
 	$(BIN)/python -m tests.testbed.awscli
 	bash demo/run.sh
 
 bench: collection testbed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/setup_fleet.py
+	$(BIN)/python bench/verify_fleet.py
+	$(BIN)/python bench/profiles.py
+
+# docs/img/report.png: the fleet report's page, rendered by headless chromium
+# from the sample lab in tests/testbed/report_sample.py.
+.PHONY: screenshots
+screenshots: collection
+	bash tests/testbed/chromium.sh
+	$(BIN)/python -m tests.testbed.report_sample --screenshot docs/img/report.png
+
+# The documentation site: antsibull-docs + Sphinx, static HTML in build/docs
+# (tests/integration/test_docs_site.py builds it too and reads every page in
+# chromium). docs-screenshot refreshes docs/img/docs-site-module.png.
+.PHONY: docs docs-screenshot changelog ee
+docs: collection
+	$(BIN)/python tests/tools/docs_site.py
+
+docs-screenshot: collection
+	bash tests/testbed/chromium.sh
+	$(BIN)/python tests/tools/docs_site.py --screenshot docs/img/docs-site-module.png
+
+# CHANGELOG.rst as `antsibull-changelog release` will write it, from a copy
+# (the fragments stay). The release itself: .venv/bin/antsibull-changelog release
+changelog: venv
+	$(BIN)/python tests/tools/changelog.py
+
+# The execution environment (localhost/labcloud-aws-sso-ee) built with
+# ansible-builder and podman, then the setup and verify playbooks run in it
+# through ansible-navigator against SSH hosts. Part of `make test`: 1.5 min
+# (5 min on a busy 2-vCPU machine), 1 min more from scratch (docs/testing.md).
+ee: collection testbed
+	bash tests/ee/build.sh
+	$(PYTEST) tests/ee -v -s
 
 clean:
 	rm -rf build

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: apply a lab's SSO declaration to a throwaway HOME on localhost,
+# make demo-local: apply a lab's SSO declaration to a throwaway HOME on localhost,
 # show the file, prove the real AWS CLI v2 reads it, then change one thing
 # and show the diff and that a re-run changes nothing.
 set -euo pipefail

@@ -77,6 +77,11 @@ _value:
     keys:
       description: The users list of M(labcloud.aws_sso.static_keys) (users with C(remove_static_credentials)).
       type: list
+    identity:
+      description:
+        - The O(labcloud.aws_sso.sso_identity#module:users) list, for the users still given profiles, with the
+          profile and region their shells select.
+      type: list
     present:
       description: Users handled on this host.
       type: list

@@ -205,3 +205,18 @@ def scan(text):
     if current is not None:
         current.end = len(lines)
     return ScannedConfig(lines=lines, sections=sections)
+
+
+def parse_nested(value):
+    """An indented block of `key = value` lines read the way botocore reads
+    it, or None where botocore would not see sub-settings."""
+    parsed = {}
+    for line in value.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if "=" not in line:
+            return None
+        key, sub_value = line.split("=", 1)
+        parsed[key.strip()] = sub_value.strip()
+    return parsed

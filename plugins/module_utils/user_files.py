@@ -29,6 +29,7 @@ import errno
 import json
 import os
 import pwd
+import selectors
 
 Account = collections.namedtuple("Account", "name uid gid groups home")
 
@@ -172,6 +173,35 @@ def read_all(fd):
         chunks.append(chunk)
 
 
+def _start_child(acct, func, args):
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child exits through os._exit
+        os.close(read_fd)
+        _child(acct, write_fd, func, args)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _child_answer(acct, data, status):
+    if not data:
+        raise UserFileError("the process acting as user %s ended without an answer (status %d)" % (acct.name, status))
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except ValueError:
+        raise UserFileError("the process acting as user %s gave an unreadable answer" % acct.name) from None
+    if "error" in payload:
+        raise UserFileError(payload["error"])
+    return payload["ok"]
+
+
+def _refuse_non_root(acct):
+    raise UserFileError(
+        "this task runs as uid %d, which cannot act for user %s; "
+        "run it with become: true (as root) or as %s" % (os.geteuid(), acct.name, acct.name)
+    )
+
+
 def run_as(acct, func, *args):
     """Call func(*args) with acct's uid, gid and groups, and return its result.
 
@@ -186,27 +216,64 @@ def run_as(acct, func, *args):
         except OSError as exc:
             raise UserFileError(describe_os_error(exc, acct)) from None
     if euid != 0:
-        raise UserFileError(
-            "this task runs as uid %d, which cannot act for user %s; "
-            "run it with become: true (as root) or as %s" % (euid, acct.name, acct.name)
-        )
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child exits through os._exit
-        os.close(read_fd)
-        _child(acct, write_fd, func, args)
-    os.close(write_fd)
+        _refuse_non_root(acct)
+    pid, read_fd = _start_child(acct, func, args)
     try:
         data = read_all(read_fd)
     finally:
         os.close(read_fd)
         _pid, status = os.waitpid(pid, 0)
-    if not data:
-        raise UserFileError("the process acting as user %s ended without an answer (status %d)" % (acct.name, status))
+    return _child_answer(acct, data, status)
+
+
+def run_as_many(jobs, parallel=4):
+    """run_as for many (acct, func, args) jobs, up to `parallel` children at
+    once: for work that waits (a CLI, the network) rather than computes.
+
+    Returns one (result, error message) pair per job, in job order; a failed
+    job never stops the others."""
+    results = [None] * len(jobs)
+    if os.geteuid() != 0 or parallel <= 1 or len(jobs) <= 1:
+        for index, (acct, func, args) in enumerate(jobs):
+            try:
+                results[index] = (run_as(acct, func, *args), None)
+            except UserFileError as exc:
+                results[index] = (None, str(exc))
+        return results
+    pending = list(enumerate(jobs))
+    running = {}  # read fd -> [index, acct, pid, chunks]
+    selector = selectors.DefaultSelector()
     try:
-        payload = json.loads(data.decode("utf-8"))
-    except ValueError:
-        raise UserFileError("the process acting as user %s gave an unreadable answer" % acct.name) from None
-    if "error" in payload:
-        raise UserFileError(payload["error"])
-    return payload["ok"]
+        while pending or running:
+            while pending and len(running) < parallel:
+                index, (acct, func, args) = pending.pop(0)
+                if acct.uid == 0:
+                    try:
+                        results[index] = (run_as(acct, func, *args), None)
+                    except UserFileError as exc:
+                        results[index] = (None, str(exc))
+                    continue
+                pid, read_fd = _start_child(acct, func, args)
+                running[read_fd] = [index, acct, pid, []]
+                selector.register(read_fd, selectors.EVENT_READ)
+            for key, _events in selector.select() if running else ():
+                entry = running[key.fd]
+                chunk = os.read(key.fd, 1 << 20)
+                if chunk:
+                    entry[3].append(chunk)
+                    continue
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                del running[key.fd]
+                index, acct, pid, chunks = entry
+                _pid, status = os.waitpid(pid, 0)
+                try:
+                    results[index] = (_child_answer(acct, b"".join(chunks), status), None)
+                except UserFileError as exc:
+                    results[index] = (None, str(exc))
+    finally:
+        for read_fd, entry in running.items():
+            os.close(read_fd)
+            os.waitpid(entry[2], 0)
+        selector.close()
+    return results

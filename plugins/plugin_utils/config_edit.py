@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - reported by the action plugin
 
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import (
     ConfigFileError,
+    parse_nested,
     scan,
 )
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
@@ -43,20 +44,6 @@ class EditResult:
     added: dict = field(default_factory=_by_kind)
     updated: dict = field(default_factory=_by_kind)
     removed: dict = field(default_factory=_by_kind)
-
-
-def parse_nested(value):
-    """Read an indented sub-settings value the way botocore does."""
-    parsed = {}
-    for line in value.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if "=" not in line:
-            return None
-        key, sub_value = line.split("=", 1)
-        parsed[key.strip()] = sub_value.strip()
-    return parsed
 
 
 def _as_botocore_reads(value):

@@ -136,6 +136,13 @@ def _env(label, entry, defaults, profile_names, problems):
     return out or "absent"
 
 
+def _identity_env(entry, env):
+    if env.get("AWS_PROFILE"):
+        entry["default_profile"] = env["AWS_PROFILE"]
+    if env.get("AWS_REGION"):
+        entry["region"] = env["AWS_REGION"]
+
+
 def _referenced(blocks, key):
     return {block.get(key) for block in blocks if isinstance(block, dict) and block.get(key)}
 
@@ -144,7 +151,7 @@ PER_USER_ENV_FIELDS = ("default_profile", "region", "env", "export_default_profi
 
 
 def plan(users, defaults, sessions, profiles, services=None, passwd=None, missing_users="fail", scope="user"):
-    """Return {config, env, system_env, keys, present, missing} for one host, or raise PlanError.
+    """Return {config, env, system_env, keys, identity, present, missing} for one host, or raise PlanError.
 
     passwd is the host's user database as getent returns it (name -> fields);
     None means every user is taken to exist. With scope "system" the shell
@@ -156,7 +163,7 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
     sessions = sessions or []
     profiles = profiles or []
     services = services or []
-    config, env, keys, present, missing = [], [], [], [], []
+    config, env, keys, identity, present, missing = [], [], [], [], [], []
     for index, entry in entries:
         label = _label(index, entry)
         name = entry.get("name")
@@ -194,6 +201,8 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
         if services or needed_services:
             entry_config["services"] = [s for s in services if isinstance(s, dict) and s.get("name") in needed_services]
         config.append(entry_config)
+        # What sso_identity checks: the user's profiles, and what their shell selects.
+        identity.append({"user": name, "profiles": chosen_names})
         if scope == "system":
             own = sorted(key for key in PER_USER_ENV_FIELDS if entry.get(key) is not None)
             if own:
@@ -212,12 +221,18 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
                     "shells": _field(entry, defaults, "shells") or "auto",
                 }
             )
+        user_env = env[-1].get("env") if scope != "system" else None
+        if isinstance(user_env, dict):
+            _identity_env(identity[-1], user_env)
         if _field(entry, defaults, "remove_static_credentials"):
             keys.append({"user": name, "profiles": chosen_names})
     system_env = None
     if scope == "system":
         every_profile = [p["name"] for p in profiles if isinstance(p, dict) and p.get("state", "present") != "absent"]
         system_env = _env("aws_sso_env_scope: system", {}, defaults, every_profile, problems)
+    if isinstance(system_env, dict):
+        for entry in identity:
+            _identity_env(entry, system_env)
     if missing and missing_users != "skip":
         problems.append(
             "user%s %s not on this host; create %s first, or set aws_sso_missing_users: skip"
@@ -230,6 +245,7 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
         "env": env,
         "system_env": system_env,
         "keys": keys,
+        "identity": identity,
         "present": present,
         "missing": missing,
     }

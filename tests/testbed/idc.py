@@ -67,6 +67,12 @@ DEFAULT_SETTINGS = {
     "min_poll_gap": 0,
     "registration_lifetime": 90 * 86400,
     "role_session_duration": 3600,
+    # ListAccounts/ListAccountRoles: the most items one page holds (the
+    # client's max_result can only lower it; the real service allows 100).
+    "portal_page_size": 100,
+    # Every Nth ListAccounts/ListAccountRoles call answers 429
+    # TooManyRequestsException, as the real portal does under load; 0 never.
+    "portal_throttle_every": 0,
 }
 
 # Used by `start` without --directory and by the pytest fixture. Account
@@ -212,6 +218,9 @@ class IdentityStore:
         self.access_tokens = {}
         self.refresh_tokens = {}
         self.calls = []
+        # Per operation, never trimmed (calls keeps only the last 500).
+        self.counts = {}
+        self._list_calls = 0
 
     # -- helpers -----------------------------------------------------------
 
@@ -223,6 +232,7 @@ class IdentityStore:
     def record(self, operation, **details):
         with self._lock:
             self.calls.append({"operation": operation, "time": self._now(), **details})
+            self.counts[operation] = self.counts.get(operation, 0) + 1
             del self.calls[:-500]
 
     def _client(self, client_id, client_secret):
@@ -480,29 +490,70 @@ class IdentityStore:
 
     # -- SSO portal --------------------------------------------------------
 
-    def list_accounts(self, token):
+    def _throttle(self, operation, user):
+        """Every Nth list call is refused, counted apart from the answered ones."""
+        every = int(self.setting("portal_throttle_every", user) or 0)
+        self._list_calls += 1
+        if every and self._list_calls % every == 0:
+            self.record(operation + ":throttled", user=user)
+            raise _portal_error("TooManyRequestsException", "Rate exceeded", 429)
+
+    def _page(self, items, query, user, what):
+        """One page of items: max_result (1-100) and next_token as the service takes them."""
+        size = int(self.setting("portal_page_size", user))
+        raw_max = query.get("max_result")
+        if raw_max is not None:
+            if not str(raw_max).isdigit() or not 1 <= int(raw_max) <= 100:
+                raise _portal_error("InvalidRequestException", "max_result must be 1 to 100", 400)
+            size = min(size, int(raw_max))
+        start = 0
+        token = query.get("next_token")
+        if token:
+            try:
+                kind, start = token.split(":", 1)
+                start = int(start)
+            except ValueError:
+                kind = None
+            if kind != what or not 0 < start < len(items):
+                raise _portal_error("InvalidRequestException", "Invalid next_token", 400)
+        page = {"items": items[start : start + size]}
+        if start + size < len(items):
+            page["nextToken"] = "%s:%d" % (what, start + size)
+        return page
+
+    def list_accounts(self, token, query=None):
         with self._lock:
             user = self._user_for_token(token)
+            self._throttle("ListAccounts", user)
             self.record("ListAccounts", user=user)
             access = self.directory["users"][user]["access"]
             accounts = self.directory["accounts"]
-            return {
-                "accountList": [
-                    {
-                        "accountId": a,
-                        "accountName": accounts[a]["name"],
-                        "emailAddress": accounts[a]["email"],
-                    }
-                    for a in sorted(access)
-                ]
-            }
+            items = [
+                {
+                    "accountId": a,
+                    "accountName": accounts[a]["name"],
+                    "emailAddress": accounts[a]["email"],
+                }
+                for a in sorted(access)
+            ]
+            page = self._page(items, query or {}, user, "accounts")
+            reply = {"accountList": page["items"]}
+            if "nextToken" in page:
+                reply["nextToken"] = page["nextToken"]
+            return reply
 
-    def list_account_roles(self, token, account_id):
+    def list_account_roles(self, token, account_id, query=None):
         with self._lock:
             user = self._user_for_token(token)
+            self._throttle("ListAccountRoles", user)
             self.record("ListAccountRoles", user=user, account_id=account_id)
             roles = self.directory["users"][user]["access"].get(account_id, [])
-            return {"roleList": [{"roleName": r, "accountId": account_id} for r in roles]}
+            items = [{"roleName": r, "accountId": account_id} for r in roles]
+            page = self._page(items, query or {}, user, "roles-" + account_id)
+            reply = {"roleList": page["items"]}
+            if "nextToken" in page:
+                reply["nextToken"] = page["nextToken"]
+            return reply
 
     def get_role_credentials(self, token, account_id, role_name):
         with self._lock:
@@ -756,11 +807,11 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def list_accounts(self, query):
-        self._send(200, self.store.list_accounts(self._token()))
+        self._send(200, self.store.list_accounts(self._token(), query))
 
     def list_account_roles(self, query):
         self._require(query, "account_id")
-        self._send(200, self.store.list_account_roles(self._token(), query["account_id"]))
+        self._send(200, self.store.list_account_roles(self._token(), query["account_id"], query))
 
     def logout(self, query):
         self._json_body()
@@ -802,7 +853,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def admin_calls(self, query):
         with self.store._lock:
-            self._send(200, {"calls": list(self.store.calls)})
+            self._send(200, {"calls": list(self.store.calls), "counts": dict(self.store.counts)})
 
     def admin_approve(self, query):
         body = self._json_body()
@@ -978,6 +1029,11 @@ class AdminClient:
 
     def pending(self):
         return self.summary()["pending"]
+
+    def call_counts(self):
+        """Calls per operation since the server started (never trimmed);
+        refused ones under "<operation>:throttled"."""
+        return self._call("/calls")["counts"]
 
     def approve(self, user_code, user):
         return self._call("/approve", {"user_code": user_code, "user": user})
@@ -1263,16 +1319,77 @@ def _serve(args):
         "directory": str(args.directory) if args.directory else None,
         "started": time.time(),
     }
-    DAEMON.write_state(state)
+    # A scenario that runs its own server (molecule) keeps its state apart
+    # from the shared daemon's.
+    state_file = Path(args.state_file) if getattr(args, "state_file", None) else STATE_FILE
+    DAEMON.write_state(state, state_file)
     LOG.info("serving %s (sts %s)", testbed.url, testbed.sts_url)
     try:
         done.wait()
     finally:
         testbed.stop()
-        state = DAEMON.read_state()
-        if state is not None and state["pid"] == os.getpid():
-            STATE_FILE.unlink(missing_ok=True)
+        if _read_state(state_file) is not None and _read_state(state_file)["pid"] == os.getpid():
+            state_file.unlink(missing_ok=True)
     return 0
+
+
+def _read_state(state_file=None):
+    """The state of the server behind state_file (default: the shared daemon), or None."""
+    if state_file is None:
+        return DAEMON.read_state()
+    try:
+        state = json.loads(Path(state_file).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict) or not DAEMON.is_ours(state.get("pid")):
+        return None
+    return state
+
+
+def _client(args):
+    state = _read_state(getattr(args, "state_file", None))
+    if state is None:
+        return None
+    return AdminClient(state["url"], state["sts_url"], state["region"], state.get("start_url"))
+
+
+def _container_login(args):
+    """Sign a user of a test container in with the real CLI's device-code
+    flow, playing the person: the code it prints is approved as IDC_USER."""
+    client = _client(args)
+    if client is None:
+        sys.stderr.write("idc: not running\n")
+        return 1
+    env = [f"{k}={v}" for k, v in client.env.items()]
+    argv = [
+        "podman",
+        "exec",
+        "--user",
+        args.user,
+        args.container,
+        "env",
+        "-i",
+        f"HOME={args.home or '/home/' + args.user}",
+        "PATH=/usr/local/bin:/usr/bin:/bin",
+        "LANG=C.UTF-8",
+        "AWS_PAGER=",
+        *env,
+        args.aws,
+        "sso",
+        "login",
+        "--no-browser",
+        "--use-device-code",
+        "--sso-session",
+        args.session,
+    ]
+    host_env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+    result = browserless_login(argv, host_env, client, args.as_user, timeout=args.timeout)
+    print(
+        json.dumps({"rc": result.returncode, "approved": bool(result.user_code), "seconds": round(result.seconds, 1)})
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-2000:])
+    return result.returncode
 
 
 def _start(args):
@@ -1288,16 +1405,29 @@ def _start(args):
 
 
 def _stop(args):
+    if getattr(args, "state_file", None):
+        state = _read_state(args.state_file)
+        if state is not None:
+            os.kill(state["pid"], signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and DAEMON.is_ours(state["pid"]):
+                time.sleep(0.05)
+        Path(args.state_file).unlink(missing_ok=True)
+        return 0
     DAEMON.stop()
     return 0
 
 
 def _env(args):
-    state = DAEMON.read_state()
+    state = _read_state(getattr(args, "state_file", None))
     if state is None:
         sys.stderr.write("idc: not running (python -m tests.testbed.idc start)\n")
         return 1
-    print("\n".join(_env_lines(state, args.export)))
+    lines = _env_lines(state)
+    if getattr(args, "json", False):
+        print(json.dumps(dict(line.split("=", 1) for line in lines)))
+    else:
+        print("\n".join(_env_lines(state, args.export)))
     return 0
 
 
@@ -1311,7 +1441,7 @@ def _status(args):
 
 
 def _admin(args):
-    client = running()
+    client = _client(args)
     if client is None:
         sys.stderr.write("idc: not running (python -m tests.testbed.idc start)\n")
         return 1
@@ -1339,6 +1469,7 @@ def main(argv=None):
         p.add_argument("--export", action="store_true", help="prefix the variables with 'export '")
     p = sub.add_parser("env")
     p.add_argument("--export", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of lines")
     sub.add_parser("stop")
     sub.add_parser("status")
     p = sub.add_parser("approve", help="approve a pending device code as USER")
@@ -1349,6 +1480,17 @@ def main(argv=None):
     p.add_argument("--refresh-only", action="store_true")
     p = sub.add_parser("expire", help="expire access tokens now (server side)")
     p.add_argument("user", nargs="?")
+    p = sub.add_parser("container-login", help="sign USER of a podman container in, approved as AS_USER")
+    p.add_argument("container")
+    p.add_argument("user")
+    p.add_argument("as_user")
+    p.add_argument("--session", default="lab")
+    p.add_argument("--home")
+    p.add_argument("--aws", default="aws")
+    p.add_argument("--timeout", type=int, default=90)
+    for name, p in sub.choices.items():
+        if name not in ("start",):
+            p.add_argument("--state-file", help="the state file of a server started with serve --state-file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     return {
@@ -1360,6 +1502,7 @@ def main(argv=None):
         "approve": _admin,
         "revoke": _admin,
         "expire": _admin,
+        "container-login": _container_login,
     }[args.command](args)
 
 

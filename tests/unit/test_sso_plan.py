@@ -143,3 +143,20 @@ def test_system_scope_writes_the_role_level_variables_once():
     with pytest.raises(PlanError) as info:
         plan([{"name": "alice", "region": "eu-west-1"}], DEFAULTS, SESSIONS, PROFILES, [], PASSWD, "fail", "system")
     assert "aws_sso_users[0] (alice) sets region, but aws_sso_env_scope is system" in str(info.value)
+
+
+def test_identity_checks_what_each_user_gets_and_what_their_shell_selects():
+    out = make(
+        [
+            {"name": "alice", "profiles": ["prod"], "default_profile": "prod", "region": "eu-west-1"},
+            "bob",
+            {"name": "carol", "state": "absent"},
+        ],
+        default_profile="dev",
+    )
+    assert out["identity"] == [
+        {"user": "alice", "profiles": ["prod"], "default_profile": "prod", "region": "eu-west-1"},
+        {"user": "bob", "profiles": ["dev", "prod"], "default_profile": "dev"},
+    ]
+    system = plan(["alice"], dict(DEFAULTS, region="us-east-1"), SESSIONS, PROFILES, [], PASSWD, "fail", "system")
+    assert system["identity"] == [{"user": "alice", "profiles": ["dev", "prod"], "region": "us-east-1"}]

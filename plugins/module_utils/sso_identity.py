@@ -1,0 +1,548 @@
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+"""Can this user really use AWS through this profile? The logic of the sso_identity module.
+
+Three depths, each including the one before:
+- token: the CLI's own token cache, read offline (milliseconds, no CLI);
+- live: `aws sts get-caller-identity --profile P` in a clean, known
+  environment, as the user;
+- shell: the same call through the user's login shell, without --profile,
+  which is what the user gets when they open a terminal: an exported static
+  key or a stray AWS_PROFILE shows up here.
+
+Everything runs as the user (user_files.run_as_many). What the CLI prints is
+classified by exit code and error type, never by how a line starts (newer
+CLIs prefix `aws: [ERROR]:`). The identity document the CLI prints holds no
+secret; nothing from the token file, export-credentials or the CLI caches is
+ever put in a result.
+
+Only the standard library: this runs on managed hosts.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, shell_env, sso_cache
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, describe_os_error
+
+# Worst first: the order a report lists problems in.
+STATUSES = (
+    "error",
+    "unreachable",
+    "config_error",
+    "cli_missing",
+    "forbidden",
+    "wrong_account",
+    "env_override",
+    "login_required",
+    "ok",
+)
+CHECKS = ("token", "live", "shell")
+
+# Where `aws` is looked for when no path is given: the official installer's
+# default link first.
+CLI_CANDIDATES = ("/usr/local/bin/aws", "/usr/bin/aws", "/bin/aws", "/opt/aws/bin/aws")
+SAFE_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
+# Variables that decide which credentials a shell's AWS calls use, over any profile.
+STATIC_KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+SELECTOR_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+# The caller may not steer the check itself with these: it would test
+# something other than the user's own profile.
+REFUSED_ENV = STATIC_KEY_VARS + SELECTOR_VARS + ("HOME",)
+
+CLI_TIMEOUT = 60
+# Printed between the shell's environment and the CLI's answer; start-up
+# files may print anything before it.
+_MARKER = "labcloud-aws-sso-identity-7f3a"
+_SPLIT = "\n" + _MARKER + "\n"
+
+_CLIENT_ERROR = re.compile(
+    r"An error occurred \((?P<type>[A-Za-z0-9_.]+)\)(?: when calling the (?P<op>\w+) operation)?"
+)
+_ARN_ROLE = re.compile(r"^arn:aws[\w-]*:sts::(?P<account>\d{12}):assumed-role/(?P<role>[^/]+)/")
+_SSO_ROLE = re.compile(r"^AWSReservedSSO_(?P<name>.+)_[0-9a-f]{16}$")
+
+# (pattern in the CLI's message, status). Each names an exception class of
+# botocore or the CLI by the text that class always carries.
+_MESSAGES = (
+    ("Error loading SSO Token", "login_required"),  # SSOTokenLoadError
+    ("Token has expired and refresh failed", "login_required"),  # TokenRetrievalError
+    ("The SSO session associated with this profile has expired", "login_required"),  # UnauthorizedSSOTokenError
+    ("could not be found", "config_error"),  # ProfileNotFound
+    ("The specified sso-session does not exist", "config_error"),
+    ("is configured to use SSO but is missing required configuration", "config_error"),
+    ("Unable to parse config file", "config_error"),  # ConfigParseError
+    ("Unable to locate credentials", "config_error"),  # NoCredentialsError
+    ("You must specify a region", "config_error"),  # NoRegionError
+    ("Could not connect to the endpoint URL", "unreachable"),  # EndpointConnectionError
+    ("Connect timeout on endpoint URL", "unreachable"),  # ConnectTimeoutError
+    ("Read timeout on endpoint URL", "unreachable"),  # ReadTimeoutError
+    ("SSL validation failed", "unreachable"),  # SSLError
+    ("Failed to connect to proxy URL", "unreachable"),  # ProxyConnectionError
+)
+_CLIENT_STATUS = {
+    "NoRegion": "config_error",
+    "ForbiddenException": "forbidden",
+    "UnauthorizedException": "login_required",
+    "ExpiredTokenException": "login_required",
+    "InvalidClientTokenId": "login_required",
+    "ExpiredToken": "login_required",
+}
+
+
+def cli_message(stderr):
+    """The CLI's error text without the `aws: [ERROR]:` prefix and blank lines."""
+    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
+    text = " ".join(lines)
+    return re.sub(r"^aws:\s*\[ERROR\]:\s*", "", text)[:500]
+
+
+def classify(returncode, stderr):
+    """(status, message) for a failed `aws` run."""
+    message = cli_message(stderr)
+    client = _CLIENT_ERROR.search(message)
+    if client:
+        return _CLIENT_STATUS.get(client.group("type"), "error"), message
+    for pattern, status in _MESSAGES:
+        if pattern in message:
+            return status, message
+    return "error", message or "the AWS CLI failed with exit code %d and no message" % returncode
+
+
+def role_from_arn(arn):
+    """(account, role name) from an assumed-role ARN; the permission set's
+    name for roles Identity Center provisioned."""
+    match = _ARN_ROLE.match(arn or "")
+    if not match:
+        return None, None
+    role = match.group("role")
+    sso = _SSO_ROLE.match(role)
+    return match.group("account"), (sso.group("name") if sso else role)
+
+
+def find_cli(explicit=None, exists=os.path.isfile, executable=lambda p: os.access(p, os.X_OK)):
+    """The path of `aws` to run, or None."""
+    candidates = [explicit] if explicit else list(CLI_CANDIDATES)
+    for path in candidates:
+        if path and exists(path) and executable(path):
+            return path
+    return None
+
+
+def cli_environment(home, user, extra):
+    """A clean, known environment: nothing of Ansible's, root's or the user's
+    shell leaks in, so a profile is judged on its own."""
+    env = {
+        "HOME": home,
+        "USER": user,
+        "LOGNAME": user,
+        "PATH": SAFE_PATH,
+        "LANG": "C.UTF-8",
+        "AWS_PAGER": "",
+    }
+    env.update(extra or {})
+    return env
+
+
+def _advice(status, row, cli_path):
+    session = row.get("session")
+    login = (
+        "sign in: `aws sso login --sso-session %s` as the user, or playbook labcloud.aws_sso.login" % session
+        if session
+        else "sign in: `aws sso login --profile %s` as the user, or playbook labcloud.aws_sso.login" % row["profile"]
+    )
+    if status == "login_required":
+        return "not signed in (token %s); %s" % (row["token"]["state"], login)
+    if status == "forbidden":
+        return (
+            "role %s is not assigned to this user in account %s; ask the Identity Center admin to assign it, or drop the profile"
+            % (
+                row.get("expected_role"),
+                row.get("expected_account"),
+            )
+        )
+    if status == "cli_missing":
+        return "no AWS CLI at %s; install it (playbook labcloud.aws_sso.setup, role awscli)" % (
+            cli_path or " or ".join(CLI_CANDIDATES)
+        )
+    return None
+
+
+def _token_for(home, uid, settings):
+    path = sso_cache.token_path(home, settings["session"], None if settings["session"] else settings["start_url"])
+    problem = None
+    data = None
+    try:
+        state = atomic_file.read_state(path, owner=uid)
+    except (UserFileError, OSError) as exc:
+        state = {"exists": False}
+        problem = "token file not read: %s" % (exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    if state["exists"]:
+        try:
+            data = sso_cache.load_token(state["content"])
+        except sso_cache.TokenCacheError as exc:
+            problem = str(exc)
+    status = sso_cache.token_status(data, legacy=settings["legacy"])
+    return status, problem, state.get("sha256")
+
+
+def _base_row(profile):
+    return {
+        "profile": profile,
+        "status": None,
+        "session": None,
+        "start_url": None,
+        "expected_account": None,
+        "expected_role": None,
+        "token": sso_cache.token_status(None),
+        "account": None,
+        "arn": None,
+        "role": None,
+        "user_id": None,
+        "account_matches": None,
+        "role_matches": None,
+        "message": None,
+        "env_override": None,
+        "refreshed": False,
+        "checked": "token",
+    }
+
+
+def _run_cli(cli, profile, env, argv_prefix=None):
+    argv = list(argv_prefix or []) + [cli, "sts", "get-caller-identity", "--output", "json"]
+    if profile:
+        argv += ["--profile", profile]
+    try:
+        proc = subprocess.run(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return 124, "", "the AWS CLI did not answer within %d s" % CLI_TIMEOUT
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+
+
+def apply_identity(row, returncode, stdout, stderr, cli_path=None):
+    """Fill row from one `get-caller-identity` run."""
+    if returncode != 0:
+        status, message = classify(returncode, stderr)
+        if status == "unreachable" and returncode == 124:
+            message = stderr
+        row["status"] = status
+        row["message"] = _advice(status, row, cli_path) or message
+        if status in ("config_error", "unreachable", "error"):
+            row["message"] = message + _fix_hint(status)
+        return row
+    try:
+        ident = json.loads(stdout)
+    except ValueError:
+        row.update(status="error", message="the AWS CLI printed something that is not JSON")
+        return row
+    row["account"] = ident.get("Account")
+    row["arn"] = ident.get("Arn")
+    row["user_id"] = ident.get("UserId")
+    _acct, row["role"] = role_from_arn(row["arn"])
+    if row["expected_account"]:
+        row["account_matches"] = row["account"] == row["expected_account"]
+    if row["expected_role"]:
+        row["role_matches"] = row["role"] == row["expected_role"]
+    if row["account_matches"] is False or row["role_matches"] is False:
+        row["status"] = "wrong_account"
+        row["message"] = (
+            "the profile asks for account %s role %s but the CLI got account %s role %s; "
+            "check the profile's sso_account_id/sso_role_name (and credential_process or env keys)"
+            % (row["expected_account"], row["expected_role"], row["account"], row["role"])
+        )
+        return row
+    row["status"] = "ok"
+    if not sso_cache.usable(row["token"]):
+        row["message"] = (
+            "works now from role credentials the CLI cached, but the sign-in has ended (token %s); "
+            "the profile stops working when they expire: sign in again" % row["token"]["state"]
+        )
+    return row
+
+
+def _fix_hint(status):
+    if status == "config_error":
+        return " (fix ~/.aws/config, for example by running playbook labcloud.aws_sso.setup again)"
+    if status == "unreachable":
+        return " (check this host's network, proxy and firewall towards that endpoint)"
+    return ""
+
+
+def token_only(row):
+    if sso_cache.usable(row["token"]):
+        row["status"] = "ok"
+    else:
+        row["status"] = "login_required"
+        row["message"] = _advice("login_required", row, None)
+    return row
+
+
+# -- the shell check ---------------------------------------------------------
+
+
+def shell_argv(shell):
+    """A login, interactive shell: what a person gets in a terminal. Debian's
+    ~/.bashrc returns early unless interactive, and keys are often exported
+    below that line."""
+    name = os.path.basename(shell or "")
+    if name in ("bash", "zsh", "fish", "ksh", "mksh"):
+        return [shell, "-l", "-i", "-c"]
+    return [shell or "/bin/sh", "-l", "-c"]
+
+
+def shell_script(cli):
+    # env -0 lists names and values; values stay in this process and only
+    # names (and profile names) leave it. echo and exec mean the same in
+    # sh, bash, zsh and fish.
+    return "env -0; echo; echo %s; exec %s sts get-caller-identity --output json" % (_MARKER, cli)
+
+
+def parse_shell_output(stdout):
+    """(variables that matter {name: value or None}, identity stdout)."""
+    env_part, sep, rest = stdout.partition(_SPLIT)
+    if not sep:
+        return None, ""
+    names = {}
+    for item in env_part.split("\0"):
+        name, eq, value = item.partition("=")
+        # Lines a start-up file printed end up glued to the first variable.
+        name = name.rsplit("\n", 1)[-1]
+        if not eq:
+            continue
+        if name in STATIC_KEY_VARS:
+            names[name] = None  # never the value
+        elif name in SELECTOR_VARS:
+            names[name] = value
+    return names, rest
+
+
+def _override_location(home, variable):
+    paths = shell_env._scan_paths(shell_env.USER_SCAN, home) + shell_env._scan_paths(shell_env.SYSTEM_SCAN)
+    found, _warnings = shell_env.scan_files(paths, [variable])
+    if found:
+        return found[0]["file"], found[0]["line"]
+    return None, None
+
+
+def shell_verdict(home, names, shell_ident, default_profile, default_row):
+    """An env_override for the user's default profile, or None."""
+    variable = None
+    why = None
+    for name in STATIC_KEY_VARS:
+        if name in names:
+            variable = name
+            why = (
+                "%s is exported, so every AWS tool in this user's shell uses those static keys instead of the SSO profile"
+                % name
+            )
+            break
+    if variable is None and "AWS_CONFIG_FILE" in names:
+        variable = "AWS_CONFIG_FILE"
+        why = "AWS_CONFIG_FILE points the CLI at another config file (%s)" % names["AWS_CONFIG_FILE"]
+    if variable is None and default_profile:
+        profile = names.get("AWS_PROFILE")
+        if profile is not None and profile != default_profile:
+            variable = "AWS_PROFILE"
+            why = "AWS_PROFILE is %s in the user's shell, not %s" % (profile, default_profile)
+    if variable is None and default_row is not None and default_row.get("arn") and shell_ident.get("arn"):
+        if shell_ident["arn"] != default_row["arn"]:
+            variable = "AWS_PROFILE"
+            why = "the user's shell gets %s, not %s" % (shell_ident["arn"], default_row["arn"])
+    if variable is None:
+        return None
+    path, line = _override_location(home, variable)
+    where = " (set in %s line %s; remove it there)" % (path, line) if path else ""
+    return {"variable": variable, "file": path, "line": line, "message": why + where}
+
+
+# -- one user, as that user ----------------------------------------------------
+
+
+def _profiles_to_check(config, wanted):
+    if wanted:
+        return list(wanted)
+    return config.sso_profile_names()
+
+
+def user_work(acct, spec):
+    """Everything for one user; runs as the user. Never raises for a
+    profile's problem: each problem becomes that profile's status."""
+    started = time.monotonic()
+    result = {"user": acct.name, "home": acct.home, "error": None, "profiles": [], "shell": None}
+    config_path = os.path.join(acct.home, ".aws", "config")
+    config_error = None
+    try:
+        state = atomic_file.read_state(config_path, owner=acct.uid)
+        text = state["content"] if state["exists"] else ""
+        config = SsoConfig(text)
+    except ConfigFileError as exc:
+        config, config_error = SsoConfig(""), "%s: %s" % (config_path, exc.redacted)
+    except UserFileError as exc:
+        config, config_error = SsoConfig(""), str(exc)
+    except OSError as exc:
+        config, config_error = SsoConfig(""), describe_os_error(exc, acct)
+
+    rows = []
+    for profile in _profiles_to_check(config, spec.get("profiles")):
+        row = _base_row(profile)
+        rows.append(row)
+        if config_error:
+            row.update(status="config_error", message=config_error + _fix_hint("config_error"))
+            continue
+        try:
+            settings = config.sso_settings(profile)
+        except SsoConfigError as exc:
+            row.update(status="config_error", message=str(exc) + _fix_hint("config_error"))
+            continue
+        row.update(
+            session=settings["session"],
+            start_url=settings["start_url"],
+            expected_account=settings["account_id"],
+            expected_role=settings["role_name"],
+        )
+        row["token"], problem, row["_token_sha"] = _token_for(acct.home, acct.uid, settings)
+        if problem:
+            row["message"] = problem
+    check = spec["check"]
+    cli = spec.get("cli")
+    todo = [row for row in rows if row["status"] is None]
+    if check == "token" or not todo:
+        for row in todo:
+            token_only(row)
+    elif cli is None:
+        for row in todo:
+            row.update(status="cli_missing", checked=check, message=_advice("cli_missing", row, spec.get("cli_wanted")))
+    else:
+        env = cli_environment(acct.home, acct.name, spec.get("environment"))
+        if spec.get("region"):
+            # What the user's shell exports (role sso); a profile's own region wins.
+            env.setdefault("AWS_REGION", spec["region"])
+        _live(rows=todo, cli=cli, env=env, parallel=spec.get("parallel", 2), acct=acct)
+        if check == "shell":
+            result["shell"] = _shell(acct, spec, cli, rows)
+    for row in rows:
+        row.pop("_token_sha", None)
+    result["profiles"] = rows
+    result["duration_ms"] = int((time.monotonic() - started) * 1000)
+    return result
+
+
+def _live(rows, cli, env, parallel, acct):
+    lock = threading.Lock()
+    queue = list(rows)
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                row = queue.pop(0)
+            code, out, err = _run_cli(cli, row["profile"], env)
+            row["checked"] = "live"
+            apply_identity(row, code, out, err, cli)
+            # The CLI refreshes an expired, refreshable token by itself.
+            if row["session"] and row["token"]["state"] != "valid":
+                settings = {"session": row["session"], "start_url": row["start_url"], "legacy": False}
+                after, _problem, sha = _token_for(acct.home, acct.uid, settings)
+                if sha and sha != row.get("_token_sha") and sso_cache.usable(after):
+                    row["refreshed"] = True
+
+    threads = [threading.Thread(target=worker) for _slot in range(max(1, min(parallel, len(rows))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _shell(acct, spec, cli, rows):
+    login_shell = spec.get("login_shell") or "/bin/sh"
+    env = {
+        "HOME": acct.home,
+        "USER": acct.name,
+        "LOGNAME": acct.name,
+        "PATH": SAFE_PATH,
+        "SHELL": login_shell,
+        "TERM": "dumb",
+    }
+    env.update(spec.get("environment") or {})
+    argv = shell_argv(login_shell) + [shell_script(cli)]
+    try:
+        proc = subprocess.run(
+            argv,
+            env=env,
+            cwd=acct.home if os.path.isdir(acct.home) else "/",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+        stdout = proc.stdout.decode("utf-8", "replace")
+        code = proc.returncode
+        stderr = proc.stderr.decode("utf-8", "replace")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"shell": login_shell, "error": "the login shell could not be run: %s" % exc}
+    names, ident_out = parse_shell_output(stdout)
+    if names is None:
+        return {"shell": login_shell, "error": "the login shell did not run the check (exit %d)" % code}
+    shell_ident = {"arn": None, "account": None}
+    if code == 0:
+        try:
+            ident = json.loads(ident_out)
+            shell_ident = {"arn": ident.get("Arn"), "account": ident.get("Account")}
+        except ValueError:
+            pass
+    else:
+        shell_ident["message"] = classify(code, stderr)[1]
+    default_profile = (
+        spec.get("default_profile")
+        or names.get("AWS_PROFILE")
+        or ("default" if any(r["profile"] == "default" for r in rows) else None)
+    )
+    default_row = next((r for r in rows if r["profile"] == default_profile), None)
+    if default_row is None and rows and any(name in names for name in STATIC_KEY_VARS):
+        default_row = rows[0]
+    override = shell_verdict(acct.home, names, shell_ident, default_profile, default_row)
+    for row in rows:
+        row["checked"] = "shell"
+    if override and default_row is not None:
+        message = override.pop("message")
+        default_row["env_override"] = override
+        if default_row["status"] in ("ok", "login_required", "wrong_account"):
+            default_row["status"] = "env_override"
+            default_row["message"] = message
+    return {
+        "shell": login_shell,
+        "default_profile": default_profile,
+        "variables": sorted(names),
+        "aws_profile": names.get("AWS_PROFILE"),
+        "account": shell_ident.get("account"),
+        "arn": shell_ident.get("arn"),
+    }
+
+
+def count(users):
+    counts = {}
+    for user in users:
+        for row in user.get("profiles", []):
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return counts

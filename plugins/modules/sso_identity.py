@@ -1,0 +1,393 @@
+#!/usr/bin/python
+# Copyright (c) 2026 labcloud
+# MIT License (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: sso_identity
+short_description: Check which users of a host can really use AWS through their SSO profiles
+version_added: 0.1.0
+description:
+  - The last step of every onboarding guide, C(aws sts get-caller-identity), for every profile of many users
+    of a host in one call, without printing a secret.
+  - "For each profile it reports the state of the sign-in from the AWS CLI's own token cache
+    (C(~/.aws/sso/cache/<sha1 of the session name>.json), or of the start URL for legacy profiles), offline:
+    C(valid) (with expiry and minutes left), C(expiring) (inside the CLI's 15-minute refresh window),
+    C(expired_refreshable) (refresh token and client registration still valid: the next CLI call refreshes
+    it), C(expired), C(missing). Both timestamp forms the CLI has written (C(...Z) and C(...UTC)) are read."
+  - With O(check=live) (the default) it then runs the real C(aws sts get-caller-identity --profile P) as the
+    user, in a clean environment (only C(HOME), C(USER), C(LOGNAME), a fixed C(PATH), C(LANG), C(AWS_PAGER) and
+    O(cli_environment)), and compares the account and role it gets with the profile's C(sso_account_id) and
+    C(sso_role_name).
+  - With O(check=shell) it also runs the same call through the user's login shell, interactive, without
+    C(--profile), as a person in a terminal would; an exported static key, C(AWS_CONFIG_FILE) or an
+    C(AWS_PROFILE) other than the user's default profile is reported as C(env_override) on the default
+    profile, with the variable and the file and line that sets it.
+  - "Every profile gets one RV(users[].profiles[].status), and what the user should do about it in
+    RV(users[].profiles[].message):"
+  - "C(ok): the CLI signs in as the profile's account and role. If the sign-in has ended but the CLI still holds
+    role credentials it cached, the status is C(ok) with a C(token) state of C(expired) or C(missing) and a message
+    saying so: the profile stops working when those credentials expire. Nothing to do otherwise."
+  - "C(login_required): no usable sign-in (token missing, expired and not refreshable, or revoked on the portal).
+    The user signs in with C(aws sso login), or IT runs playbook C(labcloud.aws_sso.login)."
+  - "C(forbidden): the portal refused the role (ForbiddenException): the permission set is not assigned to this
+    user in that account. Ask the Identity Center administrator to assign it, or drop the profile."
+  - "C(wrong_account): the CLI got another account or role than the profile names (a C(credential_process),
+    a typo in the account id, a role of the same name elsewhere). Fix the profile."
+  - "C(env_override) (O(check=shell) only): the user's shell overrides the profile. Remove the variable from the
+    file named, and rotate an exported static key."
+  - "C(cli_missing): no AWS CLI where it was looked for. Install it (role C(labcloud.aws_sso.awscli))."
+  - "C(config_error): the CLI (or botocore's parser) refuses the config, with the CLI's own message, for example
+    a profile that names an sso-session that does not exist. Fix C(~/.aws/config), for example by running
+    playbook C(labcloud.aws_sso.setup) again."
+  - "C(unreachable): the portal, OIDC or STS endpoint could not be reached (refused, DNS, TLS, proxy, timeout).
+    Check the host's network, proxy and firewall."
+  - "C(error): anything else, with the CLI's message."
+  - None of these fails the task unless listed in O(fail_on).
+  - The CLI is started at most once per profile (and once more per user for O(check=shell)); profiles and users
+    are checked in parallel, up to O(parallel) CLI processes at once. Everything runs as the user (never as
+    root), and all users of the host are done in this one module call.
+  - Nothing from the token file, C(export-credentials) or the CLI's caches is ever returned; the identity the
+    CLI prints (account, ARN, user id) is not secret. Of the user's shell environment only variable names are
+    kept (and the value of C(AWS_PROFILE), a profile name).
+author:
+  - labcloud engineers (@labcloud)
+options:
+  users:
+    description:
+      - The users to check. An entry is a user name, or a mapping with C(user) and optionally C(profiles) and
+        C(default_profile).
+      - C(profiles) limits the check to those profiles (C(default) is C([default])); without it every profile
+        of the user's C(~/.aws/config) that signs in through SSO is checked.
+      - C(default_profile) is the profile the user's shell should select (their C(AWS_PROFILE)); the shell check
+        compares against it. Without it, the C(AWS_PROFILE) the shell sets, or C(default), is taken.
+      - C(region) is the region the user's shell exports (C(AWS_REGION)); the live check uses it for profiles
+        without a C(region) of their own, as the user's shell would. Without it such a profile is a
+        C(config_error) (the CLI's "You must specify a region").
+      - A user missing on the host is reported for that user only.
+    type: list
+    elements: raw
+    required: true
+  check:
+    description:
+      - C(token) reads only the token cache (no CLI, no network; milliseconds per user).
+      - C(live) also runs C(aws sts get-caller-identity --profile P) as the user.
+      - C(shell) also runs it through the user's login shell.
+    type: str
+    choices: [token, live, shell]
+    default: live
+  aws_cli:
+    description:
+      - Path of the C(aws) program on the host. By default the first of C(/usr/local/bin/aws), C(/usr/bin/aws),
+        C(/bin/aws), C(/opt/aws/bin/aws).
+    type: path
+  cli_environment:
+    description:
+      - Extra environment for the CLI runs, for example C(HTTPS_PROXY), C(AWS_CA_BUNDLE), or C(AWS_ENDPOINT_URL_SSO)
+        and friends for private endpoints.
+      - C(AWS_PROFILE), C(AWS_DEFAULT_PROFILE), C(AWS_CONFIG_FILE), C(AWS_SHARED_CREDENTIALS_FILE), static key
+        variables and C(HOME) are refused, because they would check something other than the user's own set-up.
+    type: dict
+    default: {}
+  parallel:
+    description: How many CLI processes may run at once on the host.
+    type: int
+    default: 4
+  fail_on:
+    description: Statuses that fail the task (after every user was checked and the result returned).
+    type: list
+    elements: str
+    choices: [ok, login_required, forbidden, wrong_account, env_override, cli_missing, config_error, unreachable, error]
+    default: []
+attributes:
+  check_mode:
+    description: The check changes nothing the CLI would not change itself, so it runs in check mode as well.
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+  platform:
+    description: Runs on POSIX hosts with Python.
+    support: full
+    platforms: posix
+notes:
+  - Checking another user's profiles needs root (C(become)); the checks themselves run as each user.
+  - The live check lets the CLI do what it always does, so an expired but refreshable token is refreshed by the
+    CLI (RV(users[].profiles[].refreshed)) and role credentials are cached in the user's C(~/.aws/cli/cache).
+seealso:
+  - module: labcloud.aws_sso.aws_config
+  - module: labcloud.aws_sso.sso_report
+    description: Turns the results of many hosts into one report (table, JSON, Markdown, HTML).
+"""
+
+EXAMPLES = r"""
+- name: Can the lab's users use AWS?
+  labcloud.aws_sso.sso_identity:
+    users: [alice, bob]
+  become: true
+  register: identity
+
+- name: Only the token cache, no CLI and no network (fast, e.g. every few minutes from cron)
+  labcloud.aws_sso.sso_identity:
+    users:
+      - user: alice
+        profiles: [dev, research]
+    check: token
+  become: true
+
+- name: What users really get in their terminals; fail when someone still exports keys
+  labcloud.aws_sso.sso_identity:
+    users:
+      - user: carol
+        default_profile: dev
+    check: shell
+    fail_on: [env_override]
+  become: true
+"""
+
+RETURN = r"""
+users:
+  description: One result per entry of O(users), in the same order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user:
+      description: The user.
+      type: str
+      sample: alice
+    home:
+      description: The user's home on the host.
+      type: str
+      sample: /home/alice
+    error:
+      description: Why the user could not be checked at all (for example, no such user); C(null) otherwise.
+      type: str
+    duration_ms:
+      description: How long this user's check took on the host, in milliseconds.
+      type: int
+      sample: 12
+    shell:
+      description: With O(check=shell), what the user's login shell selected; C(null) otherwise.
+      type: dict
+      sample: {shell: /bin/bash, default_profile: dev, variables: [AWS_PROFILE], aws_profile: dev,
+               account: "111111111111", arn: "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice"}
+    profiles:
+      description: One entry per profile checked.
+      type: list
+      elements: dict
+      contains:
+        profile:
+          description: The profile (C(default) for C([default])).
+          type: str
+        status:
+          description: One of C(ok), C(login_required), C(forbidden), C(wrong_account), C(env_override),
+            C(cli_missing), C(config_error), C(unreachable), C(error); see the description above.
+          type: str
+          sample: ok
+        message:
+          description: For anything but a plain C(ok), what happened and what to do.
+          type: str
+        session:
+          description: The sso-session the profile uses; C(null) for legacy profiles.
+          type: str
+        start_url:
+          description: The portal's start URL.
+          type: str
+        expected_account:
+          description: The profile's C(sso_account_id).
+          type: str
+        expected_role:
+          description: The profile's C(sso_role_name).
+          type: str
+        token:
+          description: The sign-in's state, read before the CLI ran. Never the token itself.
+          type: dict
+          contains:
+            state:
+              description: C(valid), C(expiring), C(expired_refreshable), C(expired) or C(missing).
+              type: str
+            expires_at:
+              description: When the access token expires (UTC, C(YYYY-MM-DDTHH:MM:SSZ)).
+              type: str
+            minutes_left:
+              description: Whole minutes until then; negative once expired.
+              type: int
+            refreshable:
+              description: Whether the CLI can refresh it without a person.
+              type: bool
+        account:
+          description: The account the CLI got.
+          type: str
+        arn:
+          description: The ARN the CLI got.
+          type: str
+        role:
+          description: The role from the ARN (the permission set's name for Identity Center roles).
+          type: str
+        user_id:
+          description: The user id the CLI got.
+          type: str
+        account_matches:
+          description: Whether RV(users[].profiles[].account) is the profile's C(sso_account_id); C(null) if unknown.
+          type: bool
+        role_matches:
+          description: Whether RV(users[].profiles[].role) is the profile's C(sso_role_name); C(null) if unknown.
+          type: bool
+        refreshed:
+          description: Whether the CLI refreshed an expiring or expired token during the check.
+          type: bool
+        env_override:
+          description: With O(check=shell), the variable that overrides this profile, and where it is set.
+          type: dict
+          sample: {variable: AWS_ACCESS_KEY_ID, file: /home/carol/.bashrc, line: 118}
+        checked:
+          description: How deep the check went (C(token), C(live), C(shell)).
+          type: str
+counts:
+  description: How many profiles of this host got each status.
+  returned: always
+  type: dict
+  sample: {ok: 5, login_required: 1}
+aws_cli:
+  description: The C(aws) program that was run; C(null) when none was found or with O(check=token).
+  returned: always
+  type: str
+  sample: /usr/local/bin/aws
+"""
+
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    UserFileError,
+    account,
+    run_as_many,
+)
+
+_ENTRY_KEYS = ("user", "profiles", "default_profile", "region")
+
+
+def _entries(module):
+    """users as a list of mappings; every mistake named before anything runs."""
+    entries = []
+    seen = {}
+    for index, raw in enumerate(module.params["users"]):
+        entry = {"user": raw} if isinstance(raw, str) else raw
+        where = "users[%d]" % index
+        if not isinstance(entry, dict):
+            module.fail_json(msg="%s: give a user name or a mapping with user, profiles, default_profile" % where)
+        unknown = sorted(set(entry) - set(_ENTRY_KEYS))
+        if unknown:
+            module.fail_json(
+                msg="%s: unknown key(s) %s; the keys are %s" % (where, ", ".join(unknown), ", ".join(_ENTRY_KEYS))
+            )
+        name = entry.get("user")
+        if not isinstance(name, str) or not name.strip():
+            module.fail_json(msg="%s: user is missing; give the user's name on the host" % where)
+        if name in seen:
+            module.fail_json(
+                msg="%s: user %r is already listed at users[%d]; list each user once" % (where, name, seen[name])
+            )
+        seen[name] = index
+        profiles = entry.get("profiles")
+        if profiles is not None:
+            if not isinstance(profiles, list) or not all(isinstance(p, str) and p.strip() for p in profiles):
+                module.fail_json(
+                    msg="%s (%s).profiles: give a list of profile names, e.g. [dev, default]" % (where, name)
+                )
+        default = entry.get("default_profile")
+        if default is not None and not isinstance(default, str):
+            module.fail_json(msg="%s (%s).default_profile: give one profile name" % (where, name))
+        region = entry.get("region")
+        if region is not None and (not isinstance(region, str) or not region.strip()):
+            module.fail_json(msg="%s (%s).region: give a region name such as eu-west-1" % (where, name))
+        entries.append({"user": name, "profiles": profiles, "default_profile": default, "region": region})
+    return entries
+
+
+def _check_environment(module):
+    env = module.params["cli_environment"]
+    for key, value in env.items():
+        if key in sso_identity.REFUSED_ENV:
+            module.fail_json(
+                msg="cli_environment.%s: this variable would check something other than the user's own set-up; "
+                "remove it (declare profiles with labcloud.aws_sso.aws_config instead)" % key
+            )
+        if not isinstance(value, str) or "\0" in value:
+            module.fail_json(msg="cli_environment.%s: give a string value (quote numbers)" % key)
+    return dict(env)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            users=dict(type="list", elements="raw", required=True),
+            check=dict(type="str", default="live", choices=list(sso_identity.CHECKS)),
+            aws_cli=dict(type="path"),
+            cli_environment=dict(type="dict", default={}),
+            parallel=dict(type="int", default=4),
+            fail_on=dict(type="list", elements="str", default=[], choices=list(sso_identity.STATUSES)),
+        ),
+        supports_check_mode=True,
+    )
+    entries = _entries(module)
+    environment = _check_environment(module)
+    if module.params["parallel"] < 1:
+        module.fail_json(msg="parallel: give 1 or more")
+    check = module.params["check"]
+    cli = None
+    if check != "token":
+        cli = sso_identity.find_cli(module.params["aws_cli"])
+    results = [None] * len(entries)
+    jobs = []
+    for index, entry in enumerate(entries):
+        try:
+            acct = account(entry["user"])
+        except UserFileError as exc:
+            results[index] = {"user": entry["user"], "home": None, "error": str(exc), "profiles": [], "shell": None}
+            continue
+        spec = dict(
+            entry,
+            check=check,
+            cli=cli,
+            cli_wanted=module.params["aws_cli"],
+            environment=environment,
+            login_shell=pwd.getpwnam(acct.name).pw_shell,
+        )
+        jobs.append((index, acct, spec))
+    users_at_once = max(1, min(module.params["parallel"], len(jobs)))
+    for _index, _acct, spec in jobs:
+        # Split the CLI processes between the users running at once.
+        spec["parallel"] = max(1, module.params["parallel"] // users_at_once)
+    answers = run_as_many(
+        [(acct, sso_identity.user_work, (acct, spec)) for _index, acct, spec in jobs],
+        parallel=users_at_once,
+    )
+    for (index, acct, _spec), (answer, error) in zip(jobs, answers):
+        results[index] = (
+            answer
+            if error is None
+            else {"user": acct.name, "home": acct.home, "error": error, "profiles": [], "shell": None}
+        )
+    counts = sso_identity.count(results)
+    errors = sum(1 for r in results if r["error"])
+    if errors:
+        counts["error"] = counts.get("error", 0) + errors
+    outcome = dict(changed=False, users=results, counts=counts, aws_cli=cli)
+    hit = [status for status in module.params["fail_on"] if counts.get(status)]
+    if hit:
+        module.fail_json(
+            msg="sso_identity: %s" % ", ".join("%d profile(s) %s" % (counts[s], s) for s in hit), **outcome
+        )
+    module.exit_json(**outcome)
+
+
+if __name__ == "__main__":
+    main()

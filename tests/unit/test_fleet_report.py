@@ -1,0 +1,400 @@
+"""The fleet report of sso_report: rows, order, totals, escaping, schema, fail_on."""
+
+import base64
+import datetime
+import hashlib
+import html
+import json
+import os
+import random
+import re
+
+import pytest
+
+from ansible_collections.labcloud.aws_sso.plugins.action import sso_report as action
+from ansible_collections.labcloud.aws_sso.plugins.modules import sso_report as module
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report as fr
+from tests.testbed import report_sample
+from tests.testbed.paths import REPO
+
+NOW = report_sample.NOW
+ROW_KEYS = {
+    "host",
+    "user",
+    "profile",
+    "status",
+    "message",
+    "session",
+    "start_url",
+    "account",
+    "expected_account",
+    "account_matches",
+    "role",
+    "expected_role",
+    "role_matches",
+    "arn",
+    "token",
+    "env_override",
+    "refreshed",
+    "checked",
+}
+
+
+def build(results=None, **kwargs):
+    kwargs.setdefault("now", NOW)
+    return fr.build(report_sample.results() if results is None else results, **kwargs)
+
+
+def one(host="h1", user="alice", **profile):
+    entry = dict(profile=profile.pop("profile", "dev"), status=profile.pop("status", "ok"), **profile)
+    return {host: {"users": [{"user": user, "error": None, "profiles": [entry]}]}}
+
+
+# ------------------------------------------------------------------ order --
+
+
+def test_rows_are_sorted_by_severity_then_host_user_profile():
+    results = report_sample.results()
+    shuffled = list(results.items())
+    random.Random(7).shuffle(shuffled)
+    rows = build(dict(shuffled))["rows"]
+    keys = [(fr.STATUSES.index(r["status"]), r["host"], r["user"] or "", r["profile"] or "") for r in rows]
+    assert keys == sorted(keys)
+    assert rows[0]["status"] == "error" and rows[-1]["status"] == "ok"
+    assert [r["status"] for r in rows] == sorted((r["status"] for r in rows), key=fr.STATUSES.index)
+
+
+def test_same_status_sorted_by_host_then_user_then_profile():
+    results = {}
+    for host, user, profile in [("b", "zed", "x"), ("a", "zed", "y"), ("a", "amy", "z"), ("a", "zed", "b")]:
+        results.setdefault(host, {"users": []})["users"].append(
+            {"user": user, "profiles": [{"profile": profile, "status": "login_required"}]}
+        )
+    rows = build(results)["rows"]
+    assert [(r["host"], r["user"], r["profile"]) for r in rows] == [
+        ("a", "amy", "z"),
+        ("a", "zed", "b"),
+        ("a", "zed", "y"),
+        ("b", "zed", "x"),
+    ]
+
+
+def test_host_level_rows_sort_before_user_rows_of_the_same_status_and_host():
+    results = one(status="error", message="boom")
+    results["h1"]["users"].insert(0, {"user": "bob", "error": "no home"})
+    rows = build(results)["rows"]
+    assert [(r["user"], r["profile"]) for r in rows] == [("alice", "dev"), ("bob", None)]
+
+
+# ----------------------------------------------------------------- totals --
+
+
+def test_totals_count_every_status_in_report_order():
+    report = build()
+    assert list(report["totals"]) == list(fr.STATUSES)
+    counted = {s: sum(1 for r in report["rows"] if r["status"] == s) for s in fr.STATUSES}
+    assert report["totals"] == counted
+    assert sum(report["totals"].values()) == len(report["rows"]) == 14
+    assert all(report["totals"][s] >= 1 for s in fr.STATUSES)  # the sample reaches every status
+    assert report["hosts"] == 5
+    assert report["users"] == 7  # erin counts: her row names her
+
+
+def test_totals_of_an_empty_fleet():
+    report = build({})
+    assert report["rows"] == [] and set(report["totals"].values()) == {0}
+    assert "none" in fr.totals_text(report)
+
+
+# ------------------------------------------------ hosts that did not report --
+
+
+def test_unreachable_and_failed_hosts_are_rows_with_the_reason():
+    rows = {r["host"]: r for r in build()["rows"] if r["user"] is None}
+    assert rows["ws04.lab.example.org"]["status"] == "unreachable"
+    assert "No route to host" in rows["ws04.lab.example.org"]["message"]
+    assert "could not reach" in rows["ws04.lab.example.org"]["message"]
+    assert rows["ws05.lab.example.org"]["status"] == "error"
+    assert "failed" in rows["ws05.lab.example.org"]["message"]
+    assert "/usr/bin/python3: not found" in rows["ws05.lab.example.org"]["message"]
+
+
+@pytest.mark.parametrize(
+    "result, status, words",
+    [
+        ({"unreachable": True}, "unreachable", "no message"),
+        ({"skipped": True, "changed": False}, "error", "skipped"),
+        ({"failed": True, "msg": "x", "users": []}, "error", "failed on this host (x)"),
+        ({"changed": False}, "error", "returned no users"),
+        (None, "error", "No result"),
+        ("garbage", "error", "No result"),
+        ({"users": ["alice"]}, "error", "malformed user"),
+        ({"users": [{"user": "a", "profiles": ["dev"]}]}, "error", "malformed profile"),
+        ({"users": [{"user": "a", "profiles": []}]}, "config_error", "No AWS profile"),
+        ({"users": [{"user": "a", "error": "home gone", "profiles": None}]}, "error", "home gone"),
+        ({"users": [{"user": "a", "profiles": [{"profile": "p", "status": "great"}]}]}, "error", "unknown status"),
+    ],
+)
+def test_a_host_never_disappears(result, status, words):
+    (row,) = build({"h": result})["rows"]
+    assert row["host"] == "h" and row["status"] == status
+    assert words in row["message"]
+
+
+def test_failed_task_with_users_keeps_the_users_rows():
+    # sso_identity fails the task itself when fail_on matched, but still returns its users.
+    results = one(status="forbidden", message="ask IT")
+    results["h1"].update(failed=True, msg="statuses in fail_on: forbidden")
+    (row,) = build(results)["rows"]
+    assert (row["user"], row["status"], row["message"]) == ("alice", "forbidden", "ask IT")
+
+
+def test_expected_hosts_without_a_result_get_an_error_row():
+    report = build(one(), hosts=["h1", "h2"])
+    rows = {r["host"]: r for r in report["rows"]}
+    assert rows["h1"]["status"] == "ok"
+    assert rows["h2"]["status"] == "error" and "no result was recorded" in rows["h2"]["message"]
+    assert report["hosts"] == 2
+
+
+# -------------------------------------------------------- whitelist, types --
+
+
+def test_rows_hold_only_whitelisted_fields_and_no_secret():
+    report = fr.build(report_sample.results(hostile=True), now=NOW)
+    for row in report["rows"]:
+        assert set(row) == ROW_KEYS
+        if row["token"]:
+            assert set(row["token"]) == {"state", "expires_at", "minutes_left", "refreshable"}
+    for text in fr.render_all(report).values():
+        for secret in report_sample.SECRETS:
+            assert secret not in text
+    for secret in report_sample.SECRETS:
+        assert secret not in "\n".join(line for line, _ in fr.render_text(report))
+
+
+def test_values_are_coerced_to_plain_bounded_text():
+    results = one(
+        user="al\x1b[31mice\nx",
+        account=111111111111,
+        role={"nested": "dict"},
+        message="m" * 5000,
+        role_matches="yes",
+        token={"state": "valid", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": "42", "x": 1},
+        env_override={"variable": "AWS_PROFILE", "file": "/home/a/.bashrc", "line": 3, "value": "secret"},
+    )
+    (row,) = build(results)["rows"]
+    assert row["user"] == "al[31mice x"  # escape character gone, newline a space
+    assert row["account"] == "111111111111"
+    assert row["role"] is None
+    assert len(row["message"]) == fr.MAX_TEXT and row["message"].endswith("\u2026")
+    assert row["role_matches"] is None
+    assert row["token"] == {
+        "state": "valid",
+        "expires_at": "2026-11-23T18:00:00Z",
+        "minutes_left": None,
+        "refreshable": None,
+    }
+    assert row["env_override"] == {"variable": "AWS_PROFILE", "file": "/home/a/.bashrc", "line": 3}
+
+
+def test_bidi_and_line_separators_are_removed():
+    (row,) = build(one(message="run \u202eevil\u2028 now"))["rows"]
+    assert row["message"] == "run evil now"
+
+
+# --------------------------------------------------------------- escaping --
+
+
+def test_html_escapes_every_host_value():
+    report = fr.build(report_sample.results(hostile=True), now=NOW)
+    page = fr.render_html(report)
+    for value in report_sample.HOSTILE_VALUES:
+        assert value not in page
+    assert "&lt;script&gt;window.__injected = 1&lt;/script&gt;" in page
+    assert page.count("<script") == 1 and page.count("</script>") == 1
+    assert "onerror=" not in page.replace("onerror=&quot;", "")
+    assert "</td></tr></tbody>" not in page
+
+
+def test_html_policy_allows_only_its_own_script_and_no_external_asset():
+    page = fr.render_html(build())
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
+    assert "default-src 'none'" in policy and "script-src 'sha256-%s'" % digest in policy
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+
+
+def test_markdown_escapes_markup_and_html():
+    report = fr.build(report_sample.results(hostile=True), now=NOW)
+    text = fr.render_md(report)
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;" in text
+    assert "\\[y\\](javascript:alert(1))" in text
+    assert "\\| \\`x\\`" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ws")]
+    assert len(rows) == len(report["rows"])
+    assert {line.count(" | ") for line in rows} == {7}  # no cell split by a pipe from a host
+
+
+def test_md_escape():
+    assert fr.md_escape("a|b*c_d`e[f]g~h\\i<j>&") == "a\\|b\\*c\\_d\\`e\\[f\\]g\\~h\\\\i&lt;j&gt;&amp;"
+
+
+# ----------------------------------------------------------------- schema --
+
+
+def test_json_schema_is_versioned_and_stable():
+    report = build(fail_on=["forbidden"])
+    data = json.loads(fr.render_json(report))
+    assert data["schema"] == fr.SCHEMA == 1
+    assert list(data) == [
+        "schema",
+        "title",
+        "generated_at",
+        "statuses",
+        "totals",
+        "hosts",
+        "users",
+        "fail_on",
+        "failed_statuses",
+        "fail",
+        "rows",
+    ]
+    assert data["generated_at"] == "2026-11-23T16:00:00Z"
+    assert data["statuses"] == list(fr.STATUSES)
+    assert data == report
+
+
+def test_docs_describe_every_field_and_status():
+    doc = (REPO / "docs" / "report.md").read_text()
+    nested = {"state", "expires_at", "minutes_left", "refreshable", "variable", "file", "line"}
+    for key in ROW_KEYS | set(build()) | nested:
+        assert "`%s`" % key in doc, key
+    for status in fr.STATUSES:
+        assert "`%s`" % status in doc, status
+
+
+def test_module_lists_the_same_statuses():
+    assert tuple(module.STATUSES) == fr.STATUSES
+    assert module.ARGUMENT_SPEC["fail_on"]["choices"] == list(fr.STATUSES)
+    assert set(fr.MEANINGS) == set(fr.LEVELS) == set(fr.STATUSES)
+
+
+# ---------------------------------------------------------------- fail_on --
+
+
+def test_fail_on_reports_the_statuses_found_in_report_order():
+    report = build(fail_on=["ok", "forbidden", "ok"])
+    assert report["fail_on"] == ["forbidden", "ok"]
+    assert report["failed_statuses"] == ["forbidden", "ok"] and report["fail"] is True
+
+
+def test_fail_on_without_a_match_does_not_fail():
+    report = build(one(status="ok"), fail_on=["error", "login_required"])
+    assert report["failed_statuses"] == [] and report["fail"] is False
+    assert build(one(), fail_on=[])["fail"] is False
+
+
+@pytest.mark.parametrize("bad", [["forbiden"], ["ok", "OK"], [1], "error", {"error": 1}])
+def test_fail_on_rejects_unknown_statuses_naming_them_and_the_valid_list(bad):
+    with pytest.raises(fr.ReportError) as error:
+        build(fail_on=bad)
+    message = str(error.value)
+    assert "fail_on" in message
+    if isinstance(bad, list):
+        assert repr(bad[-1]) in message and "valid statuses: " + ", ".join(fr.STATUSES) in message
+        assert "'ok'" not in message
+    else:
+        assert "must be a list" in message
+
+
+def test_bad_results_and_hosts_are_refused():
+    with pytest.raises(fr.ReportError, match="results must be a dict"):
+        fr.build(["h1"])
+    with pytest.raises(fr.ReportError, match="hosts must be a list"):
+        fr.build({}, hosts="h1")
+
+
+# ---------------------------------------------------------------- display --
+
+
+@pytest.mark.parametrize(
+    "token, text",
+    [
+        (None, "-"),
+        ({"state": "missing", "expires_at": None, "minutes_left": None}, "missing"),
+        (
+            {"state": "valid", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": 42},
+            "2026-11-23 18:00 UTC (42 min left)",
+        ),
+        (
+            {"state": "expiring", "expires_at": "2026-11-23T18:00:00UTC", "minutes_left": 5},
+            "2026-11-23 18:00 UTC (5 min left, refreshing)",
+        ),
+        (
+            {"state": "expired_refreshable", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": -61},
+            "2026-11-23 18:00 UTC (expired 1 h 01 min ago, refreshable)",
+        ),
+        (
+            {"state": "expired", "expires_at": "2026-11-20T18:00:00Z", "minutes_left": -4320},
+            "2026-11-20 18:00 UTC (expired 3 days ago)",
+        ),
+        (
+            {"state": "valid", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": None},
+            "2026-11-23 18:00 UTC (valid)",
+        ),
+    ],
+)
+def test_token_text(token, text):
+    assert fr.token_text(token) == text
+
+
+def test_screen_table_problems_first_with_levels_and_totals():
+    report = fr.build(report_sample.results(hostile=True), fail_on=["error"], now=NOW)
+    lines = fr.render_text(report, width=30)
+    header = lines[1][0].split()
+    assert header[:4] == ["host", "user", "profile", "status"]
+    body = lines[3 : 3 + len(report["rows"])]
+    assert [level for _, level in body] == [fr.LEVELS[r["status"]] for r in report["rows"]]
+    assert body[0][1] == "bad" and body[-1][1] == "good"
+    assert max(len(cell) for row in report["rows"] for cell in fr.table_cells(row)) > 30
+    assert all(len(line) < 8 * 32 for line, _ in body)
+    assert lines[-2][0].startswith("totals: error 2, unreachable 2,")
+    assert lines[-1] == ("statuses listed in fail_on found: error", "bad")
+
+
+# ------------------------------------------------------------ file writes --
+
+
+def test_write_atomic_mode_change_and_no_leftovers(tmp_path):
+    old = os.umask(0o027)
+    try:
+        path = tmp_path / "report.json"
+        assert action.write_atomic(str(path), "one\n") is True
+        assert path.read_text() == "one\n"
+        assert oct(path.stat().st_mode & 0o777) == oct(0o640)
+        assert action.write_atomic(str(path), "one\n") is False
+        assert action.write_atomic(str(path), "two\n") is True
+        assert path.read_text() == "two\n"
+        assert os.listdir(tmp_path) == ["report.json"]
+    finally:
+        os.umask(old)
+
+
+def test_generated_at_defaults_to_now_in_utc():
+    before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    stamp = fr.build({})["generated_at"]
+    parsed = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    assert before <= parsed <= datetime.datetime.now(datetime.timezone.utc)
+
+
+def test_findings_ignore_time_and_order_but_not_a_status():
+    results = {"ws1": {"users": [{"user": "a", "profiles": [{"profile": "dev", "status": "ok", "account": "1"}]}]}}
+    first = fr.build(results, now=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    later = fr.build(results, now=datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
+    assert fr.findings(first) == fr.findings(later)
+    results["ws1"]["users"][0]["profiles"][0]["status"] = "login_required"
+    assert fr.findings(fr.build(results)) != fr.findings(first)
