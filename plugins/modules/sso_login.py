@@ -247,12 +247,11 @@ counts:
   sample: {valid: 1, pending: 2}
 """
 
-import threading
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_oidc import start_user, wait_user
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, account, run_as
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, account, run_as_many
 
 USER_SPEC = dict(
     user=dict(type="str", required=True),
@@ -286,29 +285,16 @@ def _check_entries(module):
         module.fail_json(msg="cli_environment: %s must be strings (quote them)" % ", ".join(sorted(bad)))
 
 
-def _one_user(module, entry, state):
-    params = module.params
-    result = dict(user=entry["user"], changed=False, sessions=[])
-    env = dict(params["cli_environment"])
-    try:
-        acct = account(entry["user"])
-        result["user"] = acct.name
-        sessions = entry["sessions"]
-        if state in ("present", "started"):
-            result["sessions"] = run_as(acct, start_user, acct.home, sessions, env, module.check_mode)
-        if state == "present" and not module.check_mode:
-            waiting = [s["session"] for s in result["sessions"] if s["status"] == "pending"]
-            if waiting:
-                done = dict(
-                    (s["session"], s) for s in run_as(acct, wait_user, acct.home, waiting, env, params["timeout"])
-                )
-                result["sessions"] = [_merge(s, done.get(s["session"])) for s in result["sessions"]]
-        if state == "complete" and not module.check_mode:
-            result["sessions"] = run_as(acct, wait_user, acct.home, sessions, env, params["timeout"])
-    except UserFileError as exc:
-        result.update(failed=True, msg=str(exc))
-    result["changed"] = any(s["changed"] for s in result["sessions"])
-    return result
+def _user_sessions(home, sessions, env, state, check_mode, timeout):
+    """One user's sign-ins, start to end; runs as that user (run_as_many)."""
+    if state == "complete":
+        return [] if check_mode else wait_user(home, sessions, env, timeout)
+    started = start_user(home, sessions, env, check_mode)
+    waiting = [s["session"] for s in started if s["status"] == "pending"]
+    if state == "started" or check_mode or not waiting:
+        return started
+    done = dict((s["session"], s) for s in wait_user(home, waiting, env, timeout))
+    return [_merge(s, done.get(s["session"])) for s in started]
 
 
 def _merge(started, waited):
@@ -343,18 +329,28 @@ def main():
     )
     _check_entries(module)
     entries = module.params["users"]
-    results = [None] * len(entries)
 
-    # One thread per user: every user's flows wait at the same time, each
-    # in its own process running as that user.
-    def work(index):
-        results[index] = _one_user(module, entries[index], module.params["state"])
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(entries))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # Every user's flows wait at the same time, each in its own process
+    # running as that user.
+    params = module.params
+    results = [dict(user=entry["user"], changed=False, sessions=[]) for entry in entries]
+    jobs, indexes = [], []
+    for index, entry in enumerate(entries):
+        try:
+            acct = account(entry["user"])
+        except UserFileError as exc:
+            results[index].update(failed=True, msg=str(exc))
+            continue
+        results[index]["user"] = acct.name
+        args = (acct.home, entry["sessions"], dict(params["cli_environment"]), params["state"])
+        jobs.append((acct, _user_sessions, args + (module.check_mode, params["timeout"])))
+        indexes.append(index)
+    for index, (sessions, error) in zip(indexes, run_as_many(jobs, parallel=max(1, len(jobs)))):
+        if error is not None:
+            results[index].update(failed=True, msg=error)
+        else:
+            results[index]["sessions"] = sessions
+            results[index]["changed"] = any(s["changed"] for s in sessions)
 
     pending, counts = [], {}
     for result in results:
