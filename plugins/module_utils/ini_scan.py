@@ -220,3 +220,12 @@ def parse_nested(value):
         key, sub_value = line.split("=", 1)
         parsed[key.strip()] = sub_value.strip()
     return parsed
+
+
+def as_botocore_reads(value):
+    """A value as botocore holds it: an indented block becomes a dict of sub-settings."""
+    if value.startswith("\n"):
+        parsed = parse_nested(value)
+        if parsed is not None:
+            return parsed
+    return value

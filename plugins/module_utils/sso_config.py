@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import parse_nested, scan
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import as_botocore_reads, scan
 
 # Service ids as they appear in env var names and [services] sub-sections.
 SERVICES = {
@@ -49,9 +49,7 @@ class SsoConfig:
             elif kind == "sso-session":
                 self.sessions[name] = values
             elif kind == "services":
-                self.services[name] = dict(
-                    (key, parse_nested(value) if value.startswith("\n") else value) for key, value in values.items()
-                )
+                self.services[name] = dict((key, as_botocore_reads(value)) for key, value in values.items())
 
     def sso_profile_names(self):
         """Profiles that sign in through SSO, in file order."""

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - reported by the action plugin
 
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import (
     ConfigFileError,
+    as_botocore_reads,
     parse_nested,
     scan,
 )
@@ -44,15 +45,6 @@ class EditResult:
     added: dict = field(default_factory=_by_kind)
     updated: dict = field(default_factory=_by_kind)
     removed: dict = field(default_factory=_by_kind)
-
-
-def _as_botocore_reads(value):
-    """A value as botocore holds it: an indented block becomes a dict of sub-settings."""
-    if value.startswith("\n"):
-        parsed = parse_nested(value)
-        if parsed is not None:
-            return parsed
-    return value
 
 
 def same_value(existing, wanted):
@@ -130,7 +122,7 @@ class _Plan:
         for (kind, name), sections in self.by_identity.items():
             kept = [s for s in sections if id(s) not in self.removed_ids]
             if kept:
-                finals[kind][name] = {k: _as_botocore_reads(v) for k, v in kept[-1].values().items()}
+                finals[kind][name] = {k: as_botocore_reads(v) for k, v in kept[-1].values().items()}
         for block in self.declaration.blocks():
             values = finals[block.kind].pop(block.name, None)
             if block.state == "absent":

@@ -20,8 +20,7 @@ import string
 import unicodedata
 from dataclasses import dataclass, field
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_edit import parse_nested
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import scan
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import as_botocore_reads, scan
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
     LEGACY_PROFILE_KEYS,
     PROFILE_KEYS,
@@ -328,14 +327,6 @@ class EditPlan:
     warnings: list
 
 
-def _file_value(raw):
-    if raw.startswith("\n"):
-        nested = parse_nested(raw)
-        if nested is not None:
-            return nested
-    return raw
-
-
 def plan_edit(text, pairs, opts, prune):
     """The Declaration that brings the file to the generated profiles.
 
@@ -386,7 +377,7 @@ def plan_edit(text, pairs, opts, prune):
                         if not _KEY_RE.match(okey):
                             warnings.append("key %r of profile %r was not carried over to %r" % (okey, old, name))
                         continue
-                    carried[okey] = _file_value(value)
+                    carried[okey] = as_botocore_reads(value)
         settings = dict(carried)
         settings.update(opts.settings)
         settings[MARKER_KEY] = opts.session
