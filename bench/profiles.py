@@ -49,14 +49,20 @@ def directory(accounts, roles):
 
 def run_play(tmp, testbed, user, workers, prune=True):
     play = tmp / "play.yml"
-    task = dict(session="lab", users=[{"user": user}], region="eu-west-1", prune=prune, workers=workers)
+    task = dict(
+        session="lab",
+        users=[{"user": user}],
+        region="eu-west-1",
+        prune=prune,
+        workers=workers,
+        cli_environment=dict(AWS_ENDPOINT_URL_SSO=testbed.url),
+    )
     play.write_text(
         json.dumps(
             [
                 dict(
                     hosts="localhost",
                     gather_facts=False,
-                    environment=dict(AWS_ENDPOINT_URL_SSO=testbed.url),
                     tasks=[{"labcloud.aws_sso.sso_profiles": task}],
                 )
             ]

@@ -20,7 +20,9 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec i
     ARGUMENT_SPEC,
     MUTUALLY_EXCLUSIVE,
 )
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import failed_users_message
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini, mask_message
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC, failed_users_message
 from ansible_collections.labcloud.aws_sso.plugins.modules import aws_config as aws_config_module
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
@@ -29,7 +31,6 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration impor
     build,
     option_name_problems,
 )
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.secrets import mask_text
 
 # ansible-lint's `args` rule loads this file, not the module's, and checks a
 # task's options only when it finds a main() here; the module's main() is that
@@ -96,7 +97,7 @@ class ActionModule(ActionBase):
         except DeclarationError as exc:
             return self._fail(result, "aws_config: nothing written: " + "; ".join(exc.problems), problems=exc.problems)
 
-        self._converge(jobs, self._transport(task_vars))
+        self._converge(jobs, self._transport(task_vars, {key: params[key] for key in BOUNDS_SPEC}))
         if params["users"] is None:
             (job,) = jobs
             if job.failure:
@@ -150,7 +151,7 @@ class ActionModule(ActionBase):
                 result["diff"] = diffs
         failure = failed_users_message("aws_config", result["users"])
         if failure:
-            result.update(failed=True, msg=failure)
+            result.update(failed=True, msg=printable(failure))
         return result
 
     def _converge(self, jobs, transport):
@@ -218,7 +219,9 @@ class ActionModule(ActionBase):
         try:
             job.edit = edit = config_edit.apply(read["content"], job.declaration)
         except ConfigFileError as exc:
-            return dict(msg="%s %s; the file was left untouched" % (path, exc), lineno=exc.lineno, path=path)
+            # The parser quotes the offending line, which may hold a secret or control characters.
+            msg = printable(mask_message("%s %s; the file was left untouched" % (path, exc)))
+            return dict(msg=msg, lineno=exc.lineno, path=path)
         except DeclarationError as exc:
             return dict(
                 msg="aws_config: nothing written to %s: %s" % (path, "; ".join(exc.problems)),
@@ -243,8 +246,8 @@ class ActionModule(ActionBase):
                     dict(
                         before_header=path,
                         after_header=path,
-                        before=mask_text(read["content"]),
-                        after=mask_text(edit.text),
+                        before=printable(mask_ini(read["content"])),
+                        after=printable(mask_ini(edit.text)),
                     )
                 )
             if wrong_mode:
@@ -260,13 +263,13 @@ class ActionModule(ActionBase):
         job.outcome = outcome
         return None
 
-    def _transport(self, task_vars):
+    def _transport(self, task_vars, bounds):
         """A function (operation, requests) -> list of per-file results, or a failure's kwargs."""
 
         def call(operation, requests):
             outcome = self._execute_module(
                 module_name=TARGET_MODULE,
-                module_args=dict(operation=operation, files=requests),
+                module_args=dict(operation=operation, files=requests, **bounds),
                 task_vars=task_vars,
             )
             if outcome.get("failed") or not isinstance(outcome.get("files"), list):

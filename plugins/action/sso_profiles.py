@@ -17,6 +17,9 @@ import time
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini, mask_message
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.modules import sso_profiles as sso_profiles_module
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
@@ -27,7 +30,6 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.profile_names imp
     name_pairs,
     plan_edit,
 )
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.secrets import mask_text
 
 main = sso_profiles_module.main
 
@@ -72,6 +74,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="sso_profiles: " + "; ".join(validation.error_messages))
             return result
         params = validation.validated_parameters
+        self._bounds = {key: params[key] for key in BOUNDS_SPEC}
         if not 1 <= params["page_size"] <= 100 or not 1 <= params["workers"] <= 16:
             result.update(failed=True, msg="sso_profiles: page_size must be 1 to 100 and workers 1 to 16")
             return result
@@ -97,7 +100,11 @@ class ActionModule(ActionBase):
         listing = self._execute_module(
             module_name=LIST_MODULE,
             module_args=dict(
-                users=[u.request for u in users], page_size=params["page_size"], workers=params["workers"]
+                users=[u.request for u in users],
+                page_size=params["page_size"],
+                workers=params["workers"],
+                cli_environment=params["cli_environment"],
+                **{key: params[key] for key in BOUNDS_SPEC},
             ),
             task_vars=task_vars,
         )
@@ -141,7 +148,8 @@ class ActionModule(ActionBase):
             plan = plan_edit(read["content"], user.pairs, opts, prune)
             edit = config_edit.apply(read["content"], plan.declaration)
         except ConfigFileError as exc:
-            res.update(status="error", message="%s %s; the file was left untouched" % (path, exc))
+            # The parser quotes the offending line, which may hold a secret.
+            res.update(status="error", message=mask_message("%s %s; the file was left untouched" % (path, exc)))
             user.failed = True
             return
         except DeclarationError as exc:
@@ -166,12 +174,17 @@ class ActionModule(ActionBase):
         res.pop("diff", None)
         if self._task.diff and content_changed:
             res["diff"] = dict(
-                before_header=path, after_header=path, before=mask_text(read["content"]), after=mask_text(edit.text)
+                before_header=path,
+                after_header=path,
+                before=mask_ini(read["content"]),
+                after=mask_ini(edit.text),
             )
 
     def _file_call(self, operation, requests):
         outcome = self._execute_module(
-            module_name=FILE_MODULE, module_args=dict(operation=operation, files=requests), task_vars=self._task_vars
+            module_name=FILE_MODULE,
+            module_args=dict(operation=operation, files=requests, **self._bounds),
+            task_vars=self._task_vars,
         )
         if outcome.get("failed") or not isinstance(outcome.get("files"), list):
             msg = outcome.get("msg") or "the target module %s failed" % FILE_MODULE
@@ -255,4 +268,5 @@ class ActionModule(ActionBase):
                 msg="sso_profiles: %d of %d users failed (the others were done): %s"
                 % (len(failed), len(users), "; ".join("%s: %s" % (r["user"], r["message"]) for r in failed)),
             )
-        return result
+        # Messages, warnings and diffs carry text from the users' files.
+        return printable_data(result)

@@ -31,7 +31,7 @@ import stat
 import tempfile
 import time
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, read_all
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, read_all, remaining
 
 ABSENT = "absent"
 FILE_MODE = 0o600
@@ -77,11 +77,12 @@ def _check_owner(path, info, owner):
         )
 
 
-def read_state(path, owner=None):
+def read_state(path, owner=None, limit=MAX_BYTES):
     """Describe the file: content (text), its digest, mode and the file a link leads to.
 
-    With owner (a uid), a file that belongs to anyone else is refused before
-    a byte of it is read.
+    The one reader of users' files: non-blocking open, regular files only,
+    at most `limit` bytes really read. With owner (a uid), a file that
+    belongs to anyone else is refused before a byte of it is read.
     """
     try:
         fd, info = _open_regular(path)
@@ -91,9 +92,9 @@ def read_state(path, owner=None):
         raise
     try:
         _check_owner(path, info, owner)
-        if info.st_size > MAX_BYTES:
-            raise UserFileError("%s is larger than %d MiB; that is no AWS config file" % (path, MAX_BYTES >> 20))
-        data = read_all(fd)
+        # st_size is only a claim (a link to /proc/PID/pagemap says 0 and
+        # streams without end): the cap counts bytes really read.
+        data = read_all(fd, limit, what=path)
     finally:
         os.close(fd)
     try:
@@ -179,6 +180,35 @@ def _replace(target, data, mode):
         raise
 
 
+# How often a lock held by someone else is tried again.
+_LOCK_POLL = 0.05
+# Outside a bounded user's part (tests, own files), a lock is waited for this long.
+_LOCK_WAIT = 60.0
+
+
+def lock_directory(dir_fd, directory):
+    """Take the directory's writer lock, waiting at most until the part's deadline.
+
+    A lock held forever (another process, a stale NFS lock) costs this
+    user's result with a message that says so, never the whole run.
+    """
+    left = remaining()
+    give_up = time.monotonic() + (_LOCK_WAIT if left is None else max(0.0, left - 1.0))
+    while True:
+        try:
+            fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+        if time.monotonic() >= give_up:
+            raise UserFileError(
+                "%s is locked by another process (another writer, or a stale lock on a network home); "
+                "nothing was written; find the holder (fuser -v %s) or retry later" % (directory, directory)
+            )
+        time.sleep(_LOCK_POLL)
+
+
 def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False, mode=FILE_MODE):
     """Replace path with content if it still has digest expected_sha256.
 
@@ -194,7 +224,7 @@ def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False,
     make_dirs(directory)
     dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        fcntl.flock(dir_fd, fcntl.LOCK_EX)
+        lock_directory(dir_fd, directory)
         current = read_state(target, owner)
         if current["sha256"] != expected_sha256:
             return dict(conflict=True, changed=False, sha256=current["sha256"], backup_file=None, target=target)
@@ -227,7 +257,7 @@ def remove_if_unchanged(path, expected_sha256, owner=None):
     """
     dir_fd = os.open(os.path.dirname(path), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        fcntl.flock(dir_fd, fcntl.LOCK_EX)
+        lock_directory(dir_fd, os.path.dirname(path))
         if read_state(path, owner)["sha256"] != expected_sha256:
             return False
         try:

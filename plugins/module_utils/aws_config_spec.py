@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC
+
 _BLOCK_COMMON = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -73,4 +75,5 @@ ARGUMENT_SPEC = dict(
     exclusive=dict(type="bool", default=False),
     migrate_legacy=dict(type="bool", default=True),
     backup=dict(type="bool", default=False),
+    **BOUNDS_SPEC,
 )

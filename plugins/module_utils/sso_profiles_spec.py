@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC
+
 USER_SPEC = dict(
     user=dict(type="str", required=True),
     session=dict(type="str"),
@@ -38,6 +40,8 @@ ARGUMENT_SPEC = dict(
     backup=dict(type="bool", default=False),
     page_size=dict(type="int", default=100),
     workers=dict(type="int", default=4),
+    cli_environment=dict(type="dict", default={}),
+    **BOUNDS_SPEC,
 )
 
 MUTUALLY_EXCLUSIVE = [("users", "user"), ("users", "path")]

@@ -1,21 +1,32 @@
 # Copyright (c) 2026 labcloud
 # MIT License (see LICENSE)
-"""Act on a user's files with that user's rights, never with root's.
+"""Do a user's part of a task with that user's rights, within bounds.
 
-Every module of this collection that reads or writes in a user's home goes
-through run_as(). When the task runs as root and the files are another
-user's, root does no file work itself: it forks a child that gives up root
-for good (supplementary groups, then gid, then uid) and the child does the
-work. The kernel then checks every path component, symlink, rename and
-mkdir against the user's own rights, so nothing the user arranges in their
-home (a symlink to a root-only file, a directory swapped for a link between
-the read and the write) can make us touch what the user could not touch
-themselves. Homes on NFS exported with root_squash, which root cannot enter
-at all, work for the same reason.
+Every module of this collection that reads or writes in a user's home, runs
+the user's shell or CLI, or reads the user's token cache goes through
+run_as() / run_as_many(). Root does no work in the home itself: it forks a
+child per user that
 
-The child hands its result back as JSON over a pipe. The parent never
-unpickles anything a process running as the user produced, and a process
-that changed its uid is not dumpable, so the user cannot ptrace it either.
+- starts a session of its own and takes resource limits (address space,
+  processes, CPU time, file size, no core dumps) before anything else;
+- gives up root for good (supplementary groups, then gid, then uid) and is
+  not dumpable, so the user can neither ptrace it nor read its memory;
+- keeps no descriptor root had open (stdin, stdout and stderr are
+  /dev/null) and runs with a clean environment (CLEAN_ENV);
+- answers as JSON over a pipe whose size is capped; the parent never
+  unpickles anything a process running as the user produced.
+
+The kernel then checks every path, symlink, rename and mkdir against the
+user's own rights, so nothing the user arranges in their home can make us
+touch what they could not touch themselves (NFS homes with root_squash work
+for the same reason).
+
+The parent gives each user's part a deadline. At the deadline, or when the
+part ends, every process the part started is killed: its session, and every
+process that left the session, because the parent is a child subreaper and
+orphans of the part come back to it. So a hung NFS lock, a FIFO, a noisy or
+forking .bashrc costs that user's result and one deadline; other users run
+in parallel (up to a bound) and are unaffected.
 
 Only the standard library: this runs on managed hosts.
 """
@@ -25,21 +36,50 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import ctypes
 import errno
 import json
 import os
 import pwd
+import resource
 import selectors
+import signal
+import time
 
-Account = collections.namedtuple("Account", "name uid gid groups home")
+Account = collections.namedtuple("Account", "name uid gid groups home shell")
 
 # Highest descriptor the child closes up to: it must not keep anything root
 # opened (a file, a socket to the controller) while it runs as the user.
 _MAX_FD = 65536
 
+# Defaults of the bounds of one user's part, documented in the modules'
+# user-bounds options (doc fragment labcloud.aws_sso.user_bounds).
+DEFAULT_TIMEOUT = 120
+DEFAULT_PARALLEL = 4
+Limits = collections.namedtuple("Limits", "memory_mb processes file_size_mb")
+DEFAULT_LIMITS = Limits(memory_mb=2048, processes=256, file_size_mb=256)
+# A child's answer carries at most this much: two config files at their cap.
+MAX_ANSWER = 160 * 1024 * 1024
+# How long the parent keeps killing what a finished part left behind.
+_SWEEP_SECONDS = 5.0
+
+# The environment of every user's part: nothing of root's or the
+# controller's (no proxies, no AWS_* of the operator, no LD_PRELOAD).
+CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+_PR_SET_DUMPABLE = 4
+_PR_SET_CHILD_SUBREAPER = 36
+
+# Set in the child: the monotonic time its part must end by.
+_deadline = None
+
 
 class UserFileError(Exception):
     """A refusal or failure worth showing to the operator as it is."""
+
+
+class UserTimeout(UserFileError):
+    """A user's part did not end within its deadline; everything it started was killed."""
 
 
 def account(user=None):
@@ -58,6 +98,7 @@ def account(user=None):
         gid=entry.pw_gid,
         groups=tuple(sorted(set(os.getgrouplist(entry.pw_name, entry.pw_gid)))),
         home=entry.pw_dir,
+        shell=entry.pw_shell,
     )
 
 
@@ -115,6 +156,97 @@ def describe_os_error(exc, acct):
     return "as user %s:%s: %s%s" % (acct.name, where, reason, hint)
 
 
+def remaining():
+    """Seconds left in the current user's part (never below 0), or None outside one.
+
+    Anything that waits inside a part (a lock, a CLI, the network) waits at
+    most this long, so it fails with its own message before the part is killed.
+    """
+    if _deadline is None:
+        return None
+    return max(0.0, _deadline - time.monotonic())
+
+
+def read_all(fd, limit=None, what="the input"):
+    """Every byte from fd up to its end; with limit, refuse more than limit bytes.
+
+    The limit counts bytes really read, not what fstat claims: a file in
+    /proc says it is empty and streams without end.
+    """
+    chunks = []
+    size = 0
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise UserFileError("%s is larger than %d bytes; it was not read" % (what, limit))
+        chunks.append(chunk)
+
+
+# -- the child -------------------------------------------------------------------
+
+
+def _libc():
+    # dlopen(NULL): the C library already loaded into Python, found without
+    # find_library, which may start ldconfig or a compiler.
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def _prctl(option, value):
+    """prctl(2) where the kernel has it (Linux); elsewhere nothing."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "prctl"):
+        return False
+    return libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0) == 0
+
+
+def _processes_of(uid, parent=None):
+    """Pids of uid's processes (with parent, only that pid's children), from /proc."""
+    found = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % name) as handle:
+                fields = dict(line.split(":", 1) for line in handle if ":" in line)
+            owner = int(fields["Uid"].split()[0])
+        except (OSError, ValueError, KeyError, IndexError):
+            continue
+        if owner == uid and (parent is None or fields.get("PPid", "").strip() == str(parent)):
+            found.append(int(name))
+    return found
+
+
+def _set_limits(limits, timeout, uid):
+    def cap(which, value):
+        if value is None:
+            return
+        _soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+    cap(resource.RLIMIT_CORE, 0)
+    cap(resource.RLIMIT_AS, limits.memory_mb << 20)
+    cap(resource.RLIMIT_FSIZE, limits.file_size_mb << 20)
+    # CPU time of one process can't exceed the wall clock times the cores it
+    # could use; the deadline is the real bound, this one catches spinners.
+    cap(resource.RLIMIT_CPU, int(timeout) + 5)
+    if hasattr(resource, "RLIMIT_NPROC"):
+        # The kernel counts every process of the user, their logins too:
+        # the bound is on what this part may add.
+        cap(resource.RLIMIT_NPROC, len(_processes_of(uid)) + limits.processes)
+
+
 def _drop_privileges(acct):
     os.setgroups(list(acct.groups))
     os.setresgid(acct.gid, acct.gid, acct.gid)
@@ -131,31 +263,60 @@ def _drop_privileges(acct):
             raise UserFileError("root could be regained after switching to %s; refusing to go on" % acct.name)
 
 
-def _child(acct, write_fd, func, args):
+def clean_environment(acct):
+    """The environment every user's part starts with (documented in docs/security.md)."""
+    return {
+        "HOME": acct.home,
+        "USER": acct.name,
+        "LOGNAME": acct.name,
+        "SHELL": acct.shell or "/bin/sh",
+        "PATH": CLEAN_PATH,
+        "LANG": "C.UTF-8",
+    }
+
+
+def _answer(acct, func, args):
+    try:
+        return json.dumps({"ok": func(*args)})
+    except UserTimeout as exc:
+        return json.dumps({"error": str(exc), "timed_out": True})
+    except UserFileError as exc:
+        return json.dumps({"error": str(exc)})
+    except OSError as exc:
+        return json.dumps({"error": describe_os_error(exc, acct)})
+    except Exception as exc:  # noqa: BLE001 - every failure must reach the parent as text
+        return json.dumps({"error": "as user %s: %s: %s" % (acct.name, type(exc).__name__, exc)})
+
+
+def _child(acct, write_fd, func, args, timeout, limits):
     """Runs in the forked child; never returns."""
+    global _deadline
     status = 0
     try:
+        _deadline = time.monotonic() + timeout
+        os.setsid()
         devnull = os.open(os.devnull, os.O_RDWR)
-        # Anything printed by accident must not corrupt the module's JSON.
-        os.dup2(devnull, 0)
-        os.dup2(devnull, 1)
+        # Nothing of root's: anything printed by accident must not corrupt
+        # the module's JSON, and the user must not write to root's stderr.
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
         for low, high in ((3, write_fd), (write_fd + 1, _MAX_FD)):
             if low < high:
                 os.closerange(low, high)
         try:
-            _drop_privileges(acct)
+            _set_limits(limits, timeout, acct.uid)
+            if os.geteuid() != acct.uid:
+                _drop_privileges(acct)
+            # After the switch: a core dump or ptrace would show what root read.
+            _prctl(_PR_SET_DUMPABLE, 0)
             os.umask(0o077)
             os.chdir("/")
-            os.environ.update(HOME=acct.home, USER=acct.name, LOGNAME=acct.name)
-            data = json.dumps({"ok": func(*args)})
-        except UserFileError as exc:
-            data = json.dumps({"error": str(exc)})
-        except OSError as exc:
-            data = json.dumps({"error": describe_os_error(exc, acct)})
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the parent as text
-            data = json.dumps({"error": "as user %s: %s: %s" % (acct.name, type(exc).__name__, exc)})
-        data = data.encode("utf-8")
-        view = memoryview(data)
+            os.environ.clear()
+            os.environ.update(clean_environment(acct))
+            data = _answer(acct, func, args)
+        except Exception as exc:  # noqa: BLE001 - a failed set-up is an answer too
+            data = json.dumps({"error": "as user %s: could not start: %s" % (acct.name, exc)})
+        view = memoryview(data.encode("utf-8"))
         while view:
             view = view[os.write(write_fd, view) :]
     except BaseException:  # noqa: BLE001 - the parent reports a child that said nothing
@@ -163,117 +324,272 @@ def _child(acct, write_fd, func, args):
     os._exit(status)
 
 
-def read_all(fd):
-    """Every byte from fd up to its end."""
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+# -- the parent ------------------------------------------------------------------
 
 
-def _start_child(acct, func, args):
+class _Part:
+    """One user's part as the parent sees it: the child, its pipe, its deadline."""
+
+    def __init__(self, index, acct, pid, read_fd, deadline, timeout):
+        self.index = index
+        self.acct = acct
+        self.pid = pid
+        self.read_fd = read_fd
+        self.deadline = deadline
+        self.timeout = timeout
+        self.chunks = []
+        self.size = 0
+        self.problem = None
+
+
+def _become_subreaper():
+    # Orphans of a user's part (a daemonised `sleep &` in .bashrc) come back
+    # to us instead of init, so the sweep can find and kill them.
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def _start(index, acct, func, args, timeout, limits):
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child exits through os._exit
         os.close(read_fd)
-        _child(acct, write_fd, func, args)
+        _child(acct, write_fd, func, args, timeout, limits)
     os.close(write_fd)
-    return pid, read_fd
+    return _Part(index, acct, pid, read_fd, time.monotonic() + timeout, timeout)
 
 
-def _child_answer(acct, data, status):
+def _orphans(uid, busy):
+    """Pids of our children that run as uid and are not a part we still wait for."""
+    return [pid for pid in _processes_of(uid, parent=os.getpid()) if pid not in busy]
+
+
+def _signal(pid, sig, group=False):
+    try:
+        if group:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+def _reap(pid):
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
+
+
+def _end_part(part, busy):
+    """Kill the part's session and whatever left it, then reap everything.
+
+    Stopping before killing keeps a fork bomb from outrunning the sweep:
+    a stopped process cannot fork, and the process limit bounds how many
+    there can be.
+    """
+    _signal(part.pid, signal.SIGKILL, group=True)
+    _signal(part.pid, signal.SIGKILL)
+    try:
+        _pid, status = os.waitpid(part.pid, 0)
+    except ChildProcessError:
+        status = 0
+    give_up = time.monotonic() + _SWEEP_SECONDS
+    quiet_rounds = 0
+    while time.monotonic() < give_up and quiet_rounds < 3:
+        orphans = _orphans(part.acct.uid, busy)
+        if not orphans:
+            quiet_rounds += 1
+            time.sleep(0.01)
+            continue
+        quiet_rounds = 0
+        for pid in orphans:
+            _signal(pid, signal.SIGSTOP)
+        for pid in orphans:
+            _signal(pid, signal.SIGKILL, group=True)
+            _signal(pid, signal.SIGKILL)
+        for pid in orphans:
+            _reap(pid)
+    return status
+
+
+def _outcome(part, status):
+    """(result, error, timed_out) for a part that has ended."""
+    if part.problem:
+        return None, part.problem, part.problem.startswith("timed out")
+    data = b"".join(part.chunks)
+    name = part.acct.name
     if not data:
-        raise UserFileError("the process acting as user %s ended without an answer (status %d)" % (acct.name, status))
+        return None, "the process acting as user %s ended without an answer (status %d)" % (name, status), False
     try:
         payload = json.loads(data.decode("utf-8"))
     except ValueError:
-        raise UserFileError("the process acting as user %s gave an unreadable answer" % acct.name) from None
+        return None, "the process acting as user %s gave an unreadable answer" % name, False
     if "error" in payload:
-        raise UserFileError(payload["error"])
-    return payload["ok"]
+        return None, payload["error"], bool(payload.get("timed_out"))
+    return payload["ok"], None, False
 
 
-def _refuse_non_root(acct):
-    raise UserFileError(
-        "this task runs as uid %d, which cannot act for user %s; "
-        "run it with become: true (as root) or as %s" % (os.geteuid(), acct.name, acct.name)
+def _timeout_message(part):
+    return (
+        "timed out: the part for user %s did not end within %d s, so it and every process it started were "
+        "ended (a hung lock or NFS home, a FIFO, or a slow shell start-up file?); other users were not "
+        "affected; raise user_timeout if this user's work is simply slow" % (part.acct.name, part.timeout)
     )
 
 
-def run_as(acct, func, *args):
-    """Call func(*args) with acct's uid, gid and groups, and return its result.
-
-    func's result must be JSON-serialisable. Raises UserFileError for any
-    failure inside, with a message fit for the operator.
-    """
-    euid = os.geteuid()
-    if euid == acct.uid:
-        # Already the user (or root managing root's own files): no switch.
-        try:
-            return func(*args)
-        except OSError as exc:
-            raise UserFileError(describe_os_error(exc, acct)) from None
-    if euid != 0:
-        _refuse_non_root(acct)
-    pid, read_fd = _start_child(acct, func, args)
-    try:
-        data = read_all(read_fd)
-    finally:
-        os.close(read_fd)
-        _pid, status = os.waitpid(pid, 0)
-    return _child_answer(acct, data, status)
-
-
-def run_as_many(jobs, parallel=4):
-    """run_as for many (acct, func, args) jobs, up to `parallel` children at
-    once: for work that waits (a CLI, the network) rather than computes.
-
-    Returns one (result, error message) pair per job, in job order; a failed
-    job never stops the others."""
+def _run_parts(jobs, parallel, timeout, limits):
+    """Run every job in a bounded child, `parallel` at once; [(result, error, timed_out)] in job order."""
+    _become_subreaper()
     results = [None] * len(jobs)
-    if os.geteuid() != 0 or parallel <= 1 or len(jobs) <= 1:
-        for index, (acct, func, args) in enumerate(jobs):
-            try:
-                results[index] = (run_as(acct, func, *args), None)
-            except UserFileError as exc:
-                results[index] = (None, str(exc))
-        return results
     pending = list(enumerate(jobs))
-    running = {}  # read fd -> [index, acct, pid, chunks]
+    running = {}  # read fd -> _Part
     selector = selectors.DefaultSelector()
+
+    def finish(part):
+        selector.unregister(part.read_fd)
+        os.close(part.read_fd)
+        del running[part.read_fd]
+        status = _end_part(part, {p.pid for p in running.values()})
+        results[part.index] = _outcome(part, status)
+
     try:
         while pending or running:
-            while pending and len(running) < parallel:
+            while pending and len(running) < max(1, parallel):
                 index, (acct, func, args) = pending.pop(0)
-                if acct.uid == 0:
-                    try:
-                        results[index] = (run_as(acct, func, *args), None)
-                    except UserFileError as exc:
-                        results[index] = (None, str(exc))
-                    continue
-                pid, read_fd = _start_child(acct, func, args)
-                running[read_fd] = [index, acct, pid, []]
-                selector.register(read_fd, selectors.EVENT_READ)
-            for key, _events in selector.select() if running else ():
-                entry = running[key.fd]
+                part = _start(index, acct, func, args, timeout, limits)
+                running[part.read_fd] = part
+                selector.register(part.read_fd, selectors.EVENT_READ)
+            now = time.monotonic()
+            wait = max(0.0, min(p.deadline for p in running.values()) - now)
+            for key, _events in selector.select(wait):
+                part = running[key.fd]
                 chunk = os.read(key.fd, 1 << 20)
                 if chunk:
-                    entry[3].append(chunk)
+                    part.size += len(chunk)
+                    if part.size > MAX_ANSWER:
+                        part.problem = "the process acting as user %s answered more than %d MiB; it was ended" % (
+                            part.acct.name,
+                            MAX_ANSWER >> 20,
+                        )
+                        finish(part)
+                    else:
+                        part.chunks.append(chunk)
                     continue
-                selector.unregister(key.fd)
-                os.close(key.fd)
-                del running[key.fd]
-                index, acct, pid, chunks = entry
-                _pid, status = os.waitpid(pid, 0)
-                try:
-                    results[index] = (_child_answer(acct, b"".join(chunks), status), None)
-                except UserFileError as exc:
-                    results[index] = (None, str(exc))
+                finish(part)
+            now = time.monotonic()
+            for part in [p for p in running.values() if p.deadline <= now]:
+                part.problem = _timeout_message(part)
+                finish(part)
     finally:
-        for read_fd, entry in running.items():
-            os.close(read_fd)
-            os.waitpid(entry[2], 0)
+        for part in list(running.values()):
+            part.problem = part.problem or "interrupted"
+            finish(part)
         selector.close()
     return results
+
+
+def _refusal(acct):
+    return "this task runs as uid %d, which cannot act for user %s; run it with become: true (as root) or as %s" % (
+        os.geteuid(),
+        acct.name,
+        acct.name,
+    )
+
+
+def _in_process(acct, func, args):
+    try:
+        return func(*args)
+    except OSError as exc:
+        raise UserFileError(describe_os_error(exc, acct)) from None
+
+
+def run_as(acct, func, *args, **bounds):
+    """Call func(*args) as acct, in a bounded child, and return its result.
+
+    func's result must be JSON-serialisable. Raises UserTimeout when the
+    part did not end in time, UserFileError for any other failure, with a
+    message fit for the operator. bounds: timeout (seconds), limits (Limits).
+    """
+    if _deadline is not None and os.geteuid() == acct.uid:
+        # Already inside this user's bounded part: no second child.
+        return _in_process(acct, func, args)
+    if os.geteuid() not in (0, acct.uid):
+        raise UserFileError(_refusal(acct))
+    result, error, timed_out = _run_parts(
+        [(acct, func, args)], 1, bounds.get("timeout") or DEFAULT_TIMEOUT, bounds.get("limits") or DEFAULT_LIMITS
+    )[0]
+    if error is not None:
+        raise (UserTimeout if timed_out else UserFileError)(error)
+    return result
+
+
+def run_as_many(jobs, parallel=DEFAULT_PARALLEL, timeout=None, limits=None):
+    """run_as for many (acct, func, args) jobs, up to `parallel` at once.
+
+    Returns one (result, error message) pair per job, in job order; a failed
+    or timed-out job never stops or delays the others beyond its deadline.
+    """
+    results = [None] * len(jobs)
+    runnable = []
+    for index, job in enumerate(jobs):
+        acct = job[0]
+        if _deadline is not None and os.geteuid() == acct.uid:
+            try:
+                results[index] = (_in_process(acct, job[1], job[2]), None)
+            except UserFileError as exc:
+                results[index] = (None, str(exc))
+        elif os.geteuid() not in (0, acct.uid):
+            results[index] = (None, _refusal(acct))
+        else:
+            runnable.append((index, job))
+    answers = _run_parts(
+        [job for _index, job in runnable], parallel, timeout or DEFAULT_TIMEOUT, limits or DEFAULT_LIMITS
+    )
+    for (index, _job), (result, error, _timed_out) in zip(runnable, answers):
+        results[index] = (result, error)
+    return results
+
+
+# -- module options ----------------------------------------------------------------
+
+# The options every module that does users' parts takes (doc fragment
+# labcloud.aws_sso.user_bounds documents them).
+BOUNDS_SPEC = dict(
+    user_timeout=dict(type="int", default=DEFAULT_TIMEOUT),
+    user_parallel=dict(type="int", default=DEFAULT_PARALLEL),
+)
+
+
+def bounds_from(params, extra_seconds=0):
+    """(timeout, parallel) from a module's params, refusing values that make no sense."""
+    timeout = DEFAULT_TIMEOUT if params.get("user_timeout") is None else params["user_timeout"]
+    parallel = DEFAULT_PARALLEL if params.get("user_parallel") is None else params["user_parallel"]
+    if timeout < 1:
+        raise UserFileError("user_timeout must be at least 1 (seconds for one user's part); got %d" % timeout)
+    if parallel < 1:
+        raise UserFileError("user_parallel must be at least 1 (users worked on at once); got %d" % parallel)
+    return dict(timeout=timeout + extra_seconds, parallel=parallel)
+
+
+def each_user(entries, prepare, **bounds):
+    """Every entry's part, as its user, in parallel up to the bound.
+
+    prepare(entry) returns the job (acct, func, args) or raises
+    UserFileError (no such user, a bad path). Returns one (acct, result,
+    error) per entry, in order; acct is None when prepare refused.
+    """
+    prepared = []
+    for entry in entries:
+        try:
+            prepared.append((prepare(entry), None))
+        except UserFileError as exc:
+            prepared.append((None, str(exc)))
+    answers = iter(run_as_many([job for job, _error in prepared if job is not None], **bounds))
+    out = []
+    for job, error in prepared:
+        if job is None:
+            out.append((None, None, error))
+        else:
+            result, error = next(answers)
+            out.append((job[0], result, error))
+    return out

@@ -238,6 +238,8 @@ options:
     description: Keep a timestamped copy of the previous file next to it.
     type: bool
     default: false
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   action:
     description: An action plugin parses and edits the file on the controller.

@@ -61,6 +61,8 @@ options:
         description: Keep a timestamped copy of the previous file, mode C(0600), next to it.
         type: bool
         default: false
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
     description: Can run in check mode; a write in check mode changes nothing.
@@ -141,12 +143,15 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file impor
     read_state,
     write_if_unchanged,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    BOUNDS_SPEC,
     UserFileError,
     account,
+    bounds_from,
     describe_os_error,
     expand_path,
-    run_as,
+    run_as_many,
 )
 
 DEFAULT_PATH = ".aws/config"
@@ -186,6 +191,7 @@ def main():
         argument_spec=dict(
             operation=dict(type="str", required=True, choices=["read", "write"]),
             files=dict(type="list", elements="dict", required=True, options=FILE_SPEC),
+            **BOUNDS_SPEC,
         ),
         supports_check_mode=True,
     )
@@ -205,13 +211,22 @@ def main():
         for result in results:
             result.setdefault("conflict", False)
         module.exit_json(changed=False, files=results)
-    for acct, items in by_user.items():
-        try:
-            answers = run_as(acct, _as_user, acct, operation, [(path, entry) for _index, path, entry in items])
-        except UserFileError as exc:
-            answers = [dict(failed=True, msg=str(exc))] * len(items)
+    try:
+        bounds = bounds_from(module.params)
+    except UserFileError as exc:
+        module.fail_json(msg=str(exc))
+    groups = list(by_user.items())
+    jobs = [
+        (acct, _as_user, (acct, operation, [(path, entry) for _index, path, entry in items])) for acct, items in groups
+    ]
+    for (_acct, items), (answers, error) in zip(groups, run_as_many(jobs, **bounds)):
+        if error is not None:
+            answers = [dict(failed=True, msg=error)] * len(items)
         for (index, _path, _entry), answer in zip(items, answers):
             results[index].update(answer)
+    for result in results:
+        # A message or a symlink's target can carry a name the user chose; content is data, left as it is.
+        result.update((key, printable(result[key])) for key in ("msg", "target") if key in result)
     module.exit_json(changed=any(r.get("changed") for r in results), files=results)
 
 

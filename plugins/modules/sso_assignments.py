@@ -18,9 +18,10 @@ description:
     (C(ListAccountRoles)) through the SSO portal, all pages, retrying throttled calls (C(TooManyRequestsException))
     with capped exponential backoff.
   - The portal endpoint is resolved as the AWS CLI resolves it for a profile without a C(services) block,
-    C(AWS_ENDPOINT_URL_SSO), then C(AWS_ENDPOINT_URL) (both from the task's environment), then
+    C(AWS_ENDPOINT_URL_SSO), then C(AWS_ENDPOINT_URL) (both from O(cli_environment)), then
     C(https://portal.sso.REGION.amazonaws.com) for the session's C(sso_region). C(AWS_CA_BUNDLE) and the proxy
-    variables apply as they do to the CLI.
+    variables of O(cli_environment) apply as they do to the CLI. The task's own environment is not used: under
+    become it is root's, not the users'.
   - Only a token that has not expired is used. A missing, expired or foreign token, or one the portal refuses,
     gives RV(users[].status=login_required) and nothing is listed; this module never signs in nor refreshes.
   - The token never leaves the process acting as the user and never appears in the result.
@@ -52,6 +53,14 @@ options:
     description: C(ListAccountRoles) calls made at the same time for one user.
     type: int
     default: 4
+  cli_environment:
+    description:
+      - The environment the users' AWS CLI runs with, as far as it decides where the portal is
+        (C(AWS_ENDPOINT_URL_SSO), C(AWS_ENDPOINT_URL), C(AWS_CA_BUNDLE), proxies).
+    type: dict
+    default: {}
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
     description: Only reads; runs the same in check mode.
@@ -109,26 +118,27 @@ users:
       type: dict
 """
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import read_state
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_portal import list_for_session
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    BOUNDS_SPEC,
     UserFileError,
     account,
+    bounds_from,
+    each_user,
     expand_path,
-    run_as,
 )
 
 DEFAULT_PATH = ".aws/config"
 
 
-def _as_user(acct, path, session, page_size, workers):
+def _as_user(acct, path, session, page_size, workers, environment):
     """Runs as the user: the config, the token and the portal calls."""
     config = read_state(path, acct.uid)
-    result = list_for_session(acct.home, config["content"], session, dict(os.environ), page_size, workers)
+    result = list_for_session(acct.home, config["content"], session, environment, page_size, workers)
     result["config"] = config
     return result
 
@@ -148,6 +158,8 @@ def main():
             ),
             page_size=dict(type="int", default=100),
             workers=dict(type="int", default=4),
+            cli_environment=dict(type="dict", default={}),
+            **BOUNDS_SPEC,
         ),
         supports_check_mode=True,
     )
@@ -156,16 +168,30 @@ def main():
         module.fail_json(msg="page_size must be 1 to 100 (the portal's limit), not %d" % page_size)
     if not 1 <= workers <= 16:
         module.fail_json(msg="workers must be 1 to 16, not %d" % workers)
+    environment = module.params["cli_environment"]
+    bad = sorted(key for key, value in environment.items() if not isinstance(value, str))
+    if bad:
+        module.fail_json(msg="cli_environment: %s must be strings (quote them)" % ", ".join(bad))
+    try:
+        bounds = bounds_from(module.params)
+    except UserFileError as exc:
+        module.fail_json(msg=str(exc))
+
+    def job(entry):
+        acct = account(entry["user"])
+        path = expand_path(acct, entry["path"], DEFAULT_PATH)
+        return acct, _as_user, (acct, path, entry["session"], page_size, workers, dict(environment))
+
     results = []
-    for entry in module.params["users"]:
+    entries = module.params["users"]
+    for entry, (acct, listing, error) in zip(entries, each_user(entries, job, **bounds)):
         outcome = dict(user=entry["user"], session=entry["session"], status="error")
-        try:
-            acct = account(entry["user"])
-            path = expand_path(acct, entry["path"], DEFAULT_PATH)
-            outcome.update(user=acct.name, home=acct.home, path=path)
-            outcome.update(run_as(acct, _as_user, acct, path, entry["session"], page_size, workers))
-        except UserFileError as exc:
-            outcome["message"] = str(exc)
+        if acct is not None:
+            outcome.update(user=acct.name, home=acct.home, path=expand_path(acct, entry["path"], DEFAULT_PATH))
+        if error is not None:
+            outcome["message"] = error
+        else:
+            outcome.update(listing)
         results.append(outcome)
     module.exit_json(changed=False, users=results)
 

@@ -92,6 +92,8 @@ options:
     elements: str
     choices: [error, denied, expired, timeout, pending, no_flow]
     default: [error]
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
     description:
@@ -251,7 +253,13 @@ counts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_oidc import start_user, wait_user
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, account, run_as_many
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    BOUNDS_SPEC,
+    UserFileError,
+    account,
+    bounds_from,
+    run_as_many,
+)
 
 USER_SPEC = dict(
     user=dict(type="str", required=True),
@@ -322,6 +330,7 @@ def main():
             users=dict(type="list", elements="dict", required=True, options=USER_SPEC),
             state=dict(type="str", default="present", choices=["present", "started", "complete"]),
             timeout=dict(type="int", default=600),
+            **BOUNDS_SPEC,
             cli_environment=dict(type="dict", default={}),
             fail_on=dict(type="list", elements="str", default=["error"], choices=FAIL_CHOICES),
         ),
@@ -345,7 +354,14 @@ def main():
         args = (acct.home, entry["sessions"], dict(params["cli_environment"]), params["state"])
         jobs.append((acct, _user_sessions, args + (module.check_mode, params["timeout"])))
         indexes.append(index)
-    for index, (sessions, error) in zip(indexes, run_as_many(jobs, parallel=max(1, len(jobs)))):
+    try:
+        # A user's part waits for a person for up to `timeout`, then has its own deadline.
+        bounds = bounds_from(params, extra_seconds=params["timeout"])
+    except UserFileError as exc:
+        module.fail_json(msg=str(exc))
+    # Waiting for people, not computing: every user's flow waits at once.
+    answers = run_as_many(jobs, parallel=max(1, len(jobs)), timeout=bounds["timeout"])
+    for index, (sessions, error) in zip(indexes, answers):
         if error is not None:
             results[index].update(failed=True, msg=error)
         else:

@@ -147,6 +147,16 @@ options:
     description: C(ListAccountRoles) calls made at the same time for one user (1 to 16).
     type: int
     default: 4
+  cli_environment:
+    description:
+      - The environment the users' AWS CLI runs with, as far as it decides where the portal is
+        (C(AWS_ENDPOINT_URL_SSO), C(AWS_ENDPOINT_URL), C(AWS_CA_BUNDLE)), as in M(labcloud.aws_sso.sso_login) and
+        M(labcloud.aws_sso.sso_identity).
+      - The task's own environment is not used for this: under become it is root's, not the users'.
+    type: dict
+    default: {}
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   action:
     description: An action plugin names the profiles and edits the file on the controller.

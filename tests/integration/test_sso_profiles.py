@@ -125,13 +125,18 @@ def write(entry, text):
 def run(tmp_path, testbed, users, *args, **options):
     """One sso_profiles task for users, its registered result saved as JSON; returns (process, result)."""
     out = tmp_path / ("result-%d.json" % len(list(tmp_path.glob("result-*.json"))))
-    task = dict(session=SESSION, names=NAMES, region="eu-west-1", users=[{"user": u.pw_name} for u in users])
+    task = dict(
+        session=SESSION,
+        names=NAMES,
+        region="eu-west-1",
+        users=[{"user": u.pw_name} for u in users],
+        cli_environment=dict(AWS_ENDPOINT_URL_SSO=testbed.url),
+    )
     task.update(options)
     play = [
         dict(
             hosts="localhost",
             gather_facts=False,
-            environment=dict(AWS_ENDPOINT_URL_SSO=testbed.url),
             tasks=[
                 {"labcloud.aws_sso.sso_profiles": task, "register": "out", "ignore_errors": True},
                 {

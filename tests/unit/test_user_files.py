@@ -158,3 +158,131 @@ def test_module_constant_covers_the_descriptor_range():
     import resource
 
     assert user_files._MAX_FD >= min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
+
+
+# -- bounds: every user's part has a deadline, limits, and leaves nothing behind --------
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/status" % pid) as handle:
+            return "State:\tZ" not in handle.read()
+    except OSError:
+        return False
+
+
+def _processes_of(uid):
+    return user_files._processes_of(uid)
+
+
+def test_a_hung_part_costs_its_deadline_and_the_others_finish(users):
+    alice, bob = users
+    import time
+
+    started = time.monotonic()
+    answers = user_files.run_as_many(
+        [(alice, time.sleep, (600,)), (bob, os.getuid, ()), (bob, lambda: "done", ())],
+        parallel=2,
+        timeout=2,
+    )
+    took = time.monotonic() - started
+    assert answers[0][0] is None and answers[0][1].startswith("timed out") and "within 2 s" in answers[0][1]
+    assert answers[1] == (bob.uid, None) and answers[2] == ("done", None)
+    assert took < 2 + 2.5
+    assert _processes_of(alice.uid) == []
+
+
+def test_run_as_raises_a_timeout_the_caller_can_tell_apart(users):
+    import time
+
+    with pytest.raises(user_files.UserTimeout) as info:
+        run_as(users[0], time.sleep, 30, timeout=1)
+    assert "did not end within 1 s" in str(info.value) and "user_timeout" in str(info.value)
+
+
+def test_processes_that_left_the_session_are_killed_with_the_part(users):
+    """`setsid sleep 600 &` in a .bashrc: a new session, a double fork, an orphan."""
+    import subprocess
+
+    alice = users[0]
+
+    def escape():
+        subprocess.Popen(["/bin/sh", "-c", "setsid sh -c 'sleep 600 & sleep 600' </dev/null >/dev/null 2>&1 &"]).wait()
+        subprocess.Popen(["sleep", "600"], start_new_session=True)
+        return "left"
+
+    assert run_as(alice, escape) == "left"
+    assert _processes_of(alice.uid) == []
+
+
+def test_a_fork_bomb_is_bounded_and_ended(users):
+    import subprocess
+    import time
+
+    alice = users[0]
+
+    def bomb():
+        subprocess.Popen(["/bin/bash", "-c", "b() { b | b & }; b"], stderr=subprocess.DEVNULL).wait()
+        time.sleep(600)
+
+    started = time.monotonic()
+    answer = user_files.run_as_many([(alice, bomb, ())], timeout=3)[0]
+    assert answer[1].startswith("timed out")
+    assert time.monotonic() - started < 3 + user_files._SWEEP_SECONDS + 2
+    time.sleep(0.2)
+    assert _processes_of(alice.uid) == []
+
+
+def test_the_child_has_limits_a_clean_environment_and_no_root_descriptors(users):
+    import resource
+
+    alice = users[0]
+
+    def inside():
+        def target(fd):
+            try:
+                return os.readlink("/proc/self/fd/%d" % fd)
+            except OSError:
+                return None
+
+        with open("/proc/self/status") as handle:
+            status = dict(line.split(":", 1) for line in handle)
+        return dict(
+            limits={
+                name: resource.getrlimit(getattr(resource, name))[0]
+                for name in ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_FSIZE", "RLIMIT_CPU", "RLIMIT_NPROC")
+            },
+            env=dict(os.environ),
+            fds=[target(fd) for fd in (0, 1, 2)],
+            sid=os.getsid(0) == os.getpid(),
+            dumpable=__import__("ctypes").CDLL(None).prctl(3, 0, 0, 0, 0),
+            remaining=user_files.remaining(),
+            tracer=status["TracerPid"].strip(),
+        )
+
+    seen = run_as(alice, inside, timeout=30)
+    limits = seen["limits"]
+    assert limits["RLIMIT_AS"] == user_files.DEFAULT_LIMITS.memory_mb << 20
+    assert limits["RLIMIT_CORE"] == 0 and limits["RLIMIT_CPU"] == 35
+    assert limits["RLIMIT_FSIZE"] == user_files.DEFAULT_LIMITS.file_size_mb << 20
+    assert user_files.DEFAULT_LIMITS.processes <= limits["RLIMIT_NPROC"] < user_files.DEFAULT_LIMITS.processes + 50
+    assert seen["env"] == user_files.clean_environment(alice)
+    assert seen["fds"] == ["/dev/null"] * 3
+    assert seen["sid"] and seen["dumpable"] == 0 and seen["tracer"] == "0"
+    assert 25 < seen["remaining"] <= 30
+    assert user_files.remaining() is None
+
+
+def test_an_answer_over_the_cap_is_refused_without_holding_it(users, monkeypatch):
+    monkeypatch.setattr(user_files, "MAX_ANSWER", 1 << 20)
+    with pytest.raises(UserFileError) as info:
+        run_as(users[0], lambda: "x" * (4 << 20))
+    assert "answered more than 1 MiB" in str(info.value)
+
+
+def test_bad_bounds_name_the_option():
+    for params, word in (({"user_timeout": 0}, "user_timeout"), ({"user_parallel": -1}, "user_parallel")):
+        with pytest.raises(UserFileError) as info:
+            user_files.bounds_from(params)
+        assert word in str(info.value)
+    assert user_files.bounds_from({}) == dict(timeout=user_files.DEFAULT_TIMEOUT, parallel=user_files.DEFAULT_PARALLEL)
