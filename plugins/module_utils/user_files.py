@@ -233,7 +233,12 @@ def _set_limits(limits, timeout, uid):
         _soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
-        resource.setrlimit(which, (value, value))
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            # Some kernels refuse some limits (macOS: address space); the
+            # deadline and the other limits still hold.
+            pass
 
     cap(resource.RLIMIT_CORE, 0)
     cap(resource.RLIMIT_AS, limits.memory_mb << 20)
