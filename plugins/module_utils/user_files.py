@@ -46,6 +46,8 @@ import selectors
 import signal
 import time
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
+
 Account = collections.namedtuple("Account", "name uid gid groups home shell")
 
 # Highest descriptor the child closes up to: it must not keep anything root
@@ -131,11 +133,9 @@ def failed_users_message(module_name, results):
     failed = [r for r in results if r.get("failed")]
     if not failed:
         return None
-    return "%s: %d of %d users failed (the others were done): %s" % (
-        module_name,
-        len(failed),
-        len(results),
-        "; ".join("%s: %s" % (r["user"], r["msg"]) for r in failed),
+    return printable(
+        "%s: %d of %d users failed (the others were done): %s"
+        % (module_name, len(failed), len(results), "; ".join("%s: %s" % (r["user"], r["msg"]) for r in failed))
     )
 
 
@@ -153,7 +153,8 @@ def describe_os_error(exc, acct):
         )
     elif exc.errno == errno.EROFS:
         hint = "; the file system is read-only"
-    return "as user %s:%s: %s%s" % (acct.name, where, reason, hint)
+    # The path is the user's to name: escape what would drive the terminal.
+    return printable("as user %s:%s: %s%s" % (acct.name, where, reason, hint))
 
 
 def remaining():
@@ -445,7 +446,7 @@ def _timeout_message(part):
 def _run_parts(jobs, parallel, timeout, limits):
     """Run every job in a bounded child, `parallel` at once; [(result, error, timed_out)] in job order."""
     _become_subreaper()
-    results = [None] * len(jobs)
+    results = [(None, "not started", False)] * len(jobs)
     pending = list(enumerate(jobs))
     running = {}  # read fd -> _Part
     selector = selectors.DefaultSelector()

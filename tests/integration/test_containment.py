@@ -27,6 +27,8 @@ TIMEOUT = 6
 # planning) on a busy 2-core machine.
 OVERHEAD = 25
 PYTHON = "ansible_python_interpreter=/usr/bin/python3"
+# Processes that ran before the current test.
+BEFORE = set()
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,8 @@ def fresh(lab):
     """Every home emptied of what earlier tests left; mallory is lab[0]."""
     for entry in lab:
         subprocess.run(["rm", "-rf", os.path.join(entry.pw_dir, ".aws"), os.path.join(entry.pw_dir, ".bashrc")])
+    BEFORE.clear()
+    BEFORE.update(int(pid) for pid in os.listdir("/proc") if pid.isdigit())
     return lab
 
 
@@ -90,11 +94,14 @@ def ignoring(task):
 
 
 def leftovers(entries):
-    """Processes of the users other than the ones the test itself started for them."""
+    """Processes of the users other than the ones the test itself started for them.
+
+    Throwaway uids are reused across test files, so what ran before the test
+    (BEFORE, from the `fresh` fixture) does not count."""
     uids = {str(entry.pw_uid) for entry in entries}
     found = []
     for name in os.listdir("/proc"):
-        if not name.isdigit():
+        if not name.isdigit() or int(name) in BEFORE:
             continue
         try:
             with open("/proc/%s/status" % name) as handle:

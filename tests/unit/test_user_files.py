@@ -171,14 +171,16 @@ def _alive(pid):
         return False
 
 
-def _processes_of(uid):
-    return user_files._processes_of(uid)
+def _processes_of(uid, before=()):
+    """uid's processes that were not there before the test (throwaway uids are reused)."""
+    return sorted(set(user_files._processes_of(uid)) - set(before))
 
 
 def test_a_hung_part_costs_its_deadline_and_the_others_finish(users):
     alice, bob = users
     import time
 
+    before = user_files._processes_of(alice.uid)
     started = time.monotonic()
     answers = user_files.run_as_many(
         [(alice, time.sleep, (600,)), (bob, os.getuid, ()), (bob, lambda: "done", ())],
@@ -189,7 +191,7 @@ def test_a_hung_part_costs_its_deadline_and_the_others_finish(users):
     assert answers[0][0] is None and answers[0][1].startswith("timed out") and "within 2 s" in answers[0][1]
     assert answers[1] == (bob.uid, None) and answers[2] == ("done", None)
     assert took < 2 + 2.5
-    assert _processes_of(alice.uid) == []
+    assert _processes_of(alice.uid, before) == []
 
 
 def test_run_as_raises_a_timeout_the_caller_can_tell_apart(users):
@@ -211,8 +213,9 @@ def test_processes_that_left_the_session_are_killed_with_the_part(users):
         subprocess.Popen(["sleep", "600"], start_new_session=True)
         return "left"
 
+    before = user_files._processes_of(alice.uid)
     assert run_as(alice, escape) == "left"
-    assert _processes_of(alice.uid) == []
+    assert _processes_of(alice.uid, before) == []
 
 
 def test_a_fork_bomb_is_bounded_and_ended(users):
@@ -225,12 +228,13 @@ def test_a_fork_bomb_is_bounded_and_ended(users):
         subprocess.Popen(["/bin/bash", "-c", "b() { b | b & }; b"], stderr=subprocess.DEVNULL).wait()
         time.sleep(600)
 
+    before = user_files._processes_of(alice.uid)
     started = time.monotonic()
     answer = user_files.run_as_many([(alice, bomb, ())], timeout=3)[0]
     assert answer[1].startswith("timed out")
     assert time.monotonic() - started < 3 + user_files._SWEEP_SECONDS + 2
     time.sleep(0.2)
-    assert _processes_of(alice.uid) == []
+    assert _processes_of(alice.uid, before) == []
 
 
 def test_the_child_has_limits_a_clean_environment_and_no_root_descriptors(users):
