@@ -25,6 +25,7 @@ GUIDES = [
     "guide_onboarding",
     "guide_root",
     "guide_signin",
+    "guide_leaver",
     "guide_report",
     "guide_awscli_upgrade",
     "guide_awx",

@@ -257,11 +257,13 @@ class IdentityStore:
                 f"Invalid start URL: {start_url}",
             )
 
-    def _mint_tokens(self, user, client_id, scopes, refresh_expires_at=None):
+    def _mint_tokens(self, user, client_id, scopes, refresh_expires_at=None, sign_in=None):
         now = self._now()
         lifetime = int(self.setting("token_lifetime", user))
         if refresh_expires_at is None:
             refresh_expires_at = now + self.setting("session_duration", user)
+        # One sign-in, however often it is refreshed: Logout ends all of it.
+        sign_in = sign_in or secrets.token_hex(8)
         access = "aoa" + secrets.token_urlsafe(48)
         refresh = "aor" + secrets.token_urlsafe(48)
         self.refresh_tokens[refresh] = {
@@ -269,12 +271,14 @@ class IdentityStore:
             "client_id": client_id,
             "scopes": scopes,
             "expires_at": refresh_expires_at,
+            "sign_in": sign_in,
         }
         self.access_tokens[access] = {
             "user": user,
             "client_id": client_id,
             "expires_at": now + lifetime,
             "refresh_token": refresh,
+            "sign_in": sign_in,
         }
         return {
             "accessToken": access,
@@ -420,7 +424,7 @@ class IdentityStore:
         # keeps its original end rather than being extended by refreshing.
         del self.refresh_tokens[refresh_token]
         self.record("CreateToken", grant="refresh_token", user=entry["user"])
-        return self._mint_tokens(entry["user"], client_id, entry["scopes"], entry["expires_at"])
+        return self._mint_tokens(entry["user"], client_id, entry["scopes"], entry["expires_at"], entry.get("sign_in"))
 
     def _token_from_auth_code(self, client_id, body):
         code = self.auth_codes.pop(body.get("code") or "", None)
@@ -583,11 +587,25 @@ class IdentityStore:
         }
 
     def logout(self, token):
+        """End the sign-in the access token belongs to: every access and
+        refresh token of it, those of earlier refreshes included. Every call
+        is recorded, refused ones with ok False, so a test can tell that a
+        Logout was asked for and what it did."""
         with self._lock:
-            user = self._user_for_token(token)
-            entry = self.access_tokens.pop(token)
-            self.refresh_tokens.pop(entry["refresh_token"], None)
-            self.record("Logout", user=user)
+            try:
+                user = self._user_for_token(token)
+            except ApiError:
+                self.record("Logout", user=None, ok=False, ended=0)
+                LOG.info("Logout refused: unknown or expired access token")
+                raise
+            sign_in = self.access_tokens[token]["sign_in"]
+            ended = 0
+            for store in (self.access_tokens, self.refresh_tokens):
+                for tok in [t for t, e in store.items() if e.get("sign_in") == sign_in]:
+                    del store[tok]
+                    ended += 1
+            self.record("Logout", user=user, ok=True, ended=ended)
+            LOG.info("Logout: ended a sign-in of %s (%d tokens)", user, ended)
 
     # -- test controls -----------------------------------------------------
 
