@@ -8,9 +8,14 @@ Three depths, each including the one before:
   environment, as the user;
 - shell: the same call through the user's login shell, without --profile,
   which is what the user gets when they open a terminal: an exported static
-  key or a stray AWS_PROFILE shows up here.
+  key or a stray AWS_PROFILE shows up here. The shell answers over
+  descriptor 3 in a frame marked with a nonce of this run; what start-up
+  files print is never parsed. A shell that timed out, was killed, gave no
+  answer or one that looks forged makes the user's rows `error`, never `ok`.
 
-Everything runs as the user (user_files.run_as_many). What the CLI prints is
+Everything runs as the user (user_files.run_as_many), every process through
+bounded_process.run (output caps, timeouts, the process group killed at the
+end). What the CLI prints is
 classified by exit code and error type, never by how a line starts (newer
 CLIs prefix `aws: [ERROR]:`). The identity document the CLI prints holds no
 secret; nothing from the token file, export-credentials or the CLI caches is
@@ -26,12 +31,18 @@ __metaclass__ = type
 import json
 import os
 import re
-import subprocess
 import threading
 import time
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, shell_env, sso_cache
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import (
+    atomic_file,
+    bounded_process,
+    key_backups,
+    shell_env,
+    sso_cache,
+)
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, describe_os_error
 
@@ -55,17 +66,16 @@ CLI_CANDIDATES = ("/usr/local/bin/aws", "/usr/bin/aws", "/bin/aws", "/opt/aws/bi
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 # Variables that decide which credentials a shell's AWS calls use, over any profile.
-STATIC_KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+STATIC_KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 SELECTOR_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
 # The caller may not steer the check itself with these: it would test
 # something other than the user's own profile.
 REFUSED_ENV = STATIC_KEY_VARS + SELECTOR_VARS + ("HOME",)
 
 CLI_TIMEOUT = 60
-# Printed between the shell's environment and the CLI's answer; start-up
-# files may print anything before it.
-_MARKER = "labcloud-aws-sso-identity-7f3a"
-_SPLIT = "\n" + _MARKER + "\n"
+# AWS_PROFILE is the one value of the user's shell that is kept: a profile
+# name, cut to this length.
+MAX_PROFILE_NAME = 256
 
 _CLIENT_ERROR = re.compile(
     r"An error occurred \((?P<type>[A-Za-z0-9_.]+)\)(?: when calling the (?P<op>\w+) operation)?"
@@ -180,14 +190,18 @@ def _advice(status, row, cli_path):
 
 
 def _token_for(home, uid, settings):
+    """(token status, problem with its content, digest) of the profile's token cache file.
+
+    Raises UserFileError when the file cannot be read at all (a FIFO,
+    another user's file, an endless one): the CLI would hang or fail on it.
+    """
     path = sso_cache.token_path(home, settings["session"], None if settings["session"] else settings["start_url"])
     problem = None
     data = None
     try:
         state = atomic_file.read_state(path, owner=uid)
-    except (UserFileError, OSError) as exc:
-        state = {"exists": False}
-        problem = "token file not read: %s" % (exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    except OSError as exc:
+        raise UserFileError("%s: %s" % (path, exc.strerror or exc)) from None
     if state["exists"]:
         try:
             data = sso_cache.load_token(state["content"])
@@ -216,6 +230,7 @@ def _base_row(profile):
         "env_override": None,
         "refreshed": False,
         "checked": "token",
+        "forged": False,
     }
 
 
@@ -223,19 +238,10 @@ def _run_cli(cli, profile, env, argv_prefix=None):
     argv = list(argv_prefix or []) + [cli, "sts", "get-caller-identity", "--output", "json"]
     if profile:
         argv += ["--profile", profile]
-    try:
-        proc = subprocess.run(
-            argv,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=CLI_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return 124, "", "the AWS CLI did not answer within %d s" % CLI_TIMEOUT
-    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    done = bounded_process.run(argv, env, CLI_TIMEOUT)
+    if done.timed_out:
+        return 124, "", "the AWS CLI did not answer within %d s; it was ended" % done.timeout
+    return done.returncode, bounded_process.text(done.stdout), bounded_process.text(done.stderr)
 
 
 def apply_identity(row, returncode, stdout, stderr, cli_path=None):
@@ -248,6 +254,8 @@ def apply_identity(row, returncode, stdout, stderr, cli_path=None):
         row["message"] = _advice(status, row, cli_path) or message
         if status in ("config_error", "unreachable", "error"):
             row["message"] = message + _fix_hint(status)
+        # The CLI's stderr can quote a credential_process's own output.
+        row["message"] = mask_message(row["message"])
         return row
     try:
         ident = json.loads(stdout)
@@ -309,30 +317,108 @@ def shell_argv(shell):
     return [shell or "/bin/sh", "-l", "-c"]
 
 
-def shell_script(cli):
-    # env -0 lists names and values; values stay in this process and only
-    # names (and profile names) leave it. echo and exec mean the same in
-    # sh, bash, zsh and fish.
-    return "env -0; echo; echo %s; exec %s sts get-caller-identity --output json" % (_MARKER, cli)
+# Absolute: an alias or function called env in a start-up file must not answer.
+_ENV_PROGRAM = "/usr/bin/env"
 
 
-def parse_shell_output(stdout):
-    """(variables that matter {name: value or None}, identity stdout)."""
-    env_part, sep, rest = stdout.partition(_SPLIT)
-    if not sep:
-        return None, ""
+def shell_script(cli, nonce, shell):
+    """What the login shell runs once its start-up files are done.
+
+    Its environment and the CLI's answer go to descriptor 3 as one frame of
+    sections `NONCE env`, `NONCE cli`, `NONCE end STATUS`
+    (bounded_process.read_frame); the CLI's messages go to stderr after a
+    `NONCE cli` line. echo, redirections and `;` mean the same in sh, bash,
+    zsh and fish; only the exit status variable differs.
+    """
+    status = "$status" if os.path.basename(shell or "") == "fish" else "$?"
+    return (
+        "echo '{n} env' >&3; {env} -0 >&3; echo >&3; echo '{n} cli' >&3; echo '{n} cli' >&2; "
+        '{cli} sts get-caller-identity --output json >&3; echo "{n} end {status}" >&3'
+    ).format(n=nonce, env=_ENV_PROGRAM, cli=cli, status=status)
+
+
+def parse_environment(payload):
+    """{name: None} for the variables that matter, and AWS_PROFILE with its
+    value: no other value of the user's shell is kept (env -0 output, bytes)."""
     names = {}
-    for item in env_part.split("\0"):
+    for item in bounded_process.text(payload).split("\0"):
         name, eq, value = item.partition("=")
-        # Lines a start-up file printed end up glued to the first variable.
-        name = name.rsplit("\n", 1)[-1]
-        if not eq:
-            continue
-        if name in STATIC_KEY_VARS:
-            names[name] = None  # never the value
-        elif name in SELECTOR_VARS:
-            names[name] = value
-    return names, rest
+        if eq and (name in STATIC_KEY_VARS or name in SELECTOR_VARS):
+            names[name] = value[:MAX_PROFILE_NAME] if name == "AWS_PROFILE" else None
+    return names
+
+
+class ShellCheckFailed(Exception):
+    """The user's shell gave no answer that can be trusted; forged says whether it looked faked."""
+
+    def __init__(self, message, forged=False):
+        super(ShellCheckFailed, self).__init__(message)
+        self.forged = forged
+
+
+def shell_answer(done, nonce, shell):
+    """(variables, CLI exit code, CLI stdout, CLI stderr) from a shell run
+    (a bounded_process.Completed); raises ShellCheckFailed for anything less."""
+    try:
+        sections = {
+            name.decode("ascii", "replace"): (args, payload)
+            for name, args, payload in bounded_process.read_frame(done, nonce)
+        }
+    except bounded_process.ForgedOutput as exc:
+        raise ShellCheckFailed(
+            "shell output looked forged (%s), so it was not believed; only this user's own start-up files "
+            "could do this: look at them" % exc,
+            forged=True,
+        ) from None
+    if done.timed_out:
+        raise ShellCheckFailed(
+            "the login shell (%s) timed out after %d s and was ended with everything it started; a start-up "
+            "file waits or hangs" % (shell, done.timeout)
+        )
+    if done.returncode < 0:
+        raise ShellCheckFailed(
+            "the login shell (%s) was killed by signal %d before it gave a result" % (shell, -done.returncode)
+        )
+    if "channel" in done.truncated:
+        raise ShellCheckFailed(
+            "the login shell (%s) answered more than %d bytes; no result" % (shell, len(done.channel))
+        )
+    missing = [name for name in ("env", "cli", "end") if name not in sections]
+    if missing:
+        raise ShellCheckFailed(
+            "the login shell (%s) exited with status %d and no result (no %s part); a start-up file may exit, "
+            "or close or redirect descriptor 3" % (shell, done.returncode, missing[0])
+        )
+    try:
+        code = int(sections["end"][0])
+    except ValueError:
+        raise ShellCheckFailed("the login shell (%s) gave no exit status of the AWS CLI; no result" % shell) from None
+    cli_stderr = done.stderr.rpartition(nonce.encode("ascii") + b" cli\n")[2]
+    return (
+        parse_environment(sections["env"][1]),
+        code,
+        bounded_process.text(sections["cli"][1]),
+        bounded_process.text(cli_stderr),
+    )
+
+
+# What a shell's overrides can turn into env_override: without the shell's
+# answer these are not known to be right.
+_SHELL_JUDGED = ("ok", "login_required", "wrong_account")
+
+
+def shell_failed(rows, shell, reason, forged=False):
+    """Every row of a user whose shell check failed: never ok, the reason said."""
+    for row in rows:
+        row["checked"] = "shell"
+        row["forged"] = forged
+        if row["status"] in _SHELL_JUDGED:
+            before = row["status"] + (": " + row["message"] if row["message"] else "")
+            row["status"] = "error"
+            row["message"] = "%s (without the shell, the check said %s)" % (reason, before)
+        else:
+            row["message"] = "; ".join(filter(None, (row["message"], "the shell check failed too: " + reason)))
+    return {"shell": shell, "error": reason, "forged": forged}
 
 
 def _override_location(home, variable):
@@ -357,7 +443,7 @@ def shell_verdict(home, names, shell_ident, default_profile, default_row):
             break
     if variable is None and "AWS_CONFIG_FILE" in names:
         variable = "AWS_CONFIG_FILE"
-        why = "AWS_CONFIG_FILE points the CLI at another config file (%s)" % names["AWS_CONFIG_FILE"]
+        why = "AWS_CONFIG_FILE is set, so the CLI reads another config file than ~/.aws/config"
     if variable is None and default_profile:
         profile = names.get("AWS_PROFILE")
         if profile is not None and profile != default_profile:
@@ -419,7 +505,15 @@ def user_work(acct, spec):
             expected_account=settings["account_id"],
             expected_role=settings["role_name"],
         )
-        row["token"], problem, row["_token_sha"] = _token_for(acct.home, acct.uid, settings)
+        try:
+            row["token"], problem, row["_token_sha"] = _token_for(acct.home, acct.uid, settings)
+        except UserFileError as exc:
+            row.update(
+                status="error",
+                message="the SSO token cache could not be read, so nothing was checked: %s; the user signs in "
+                "again once it is moved away" % exc,
+            )
+            continue
         if problem:
             row["message"] = problem
     check = spec["check"]
@@ -442,8 +536,27 @@ def user_work(acct, spec):
     for row in rows:
         row.pop("_token_sha", None)
     result["profiles"] = rows
+    result["notes"] = key_backup_notes(acct)
     result["duration_ms"] = int((time.monotonic() - started) * 1000)
     return result
+
+
+def key_backup_notes(acct):
+    """What the report says about copies of removed keys still in ~/.aws (names only, nothing read).
+
+    static_keys makes them; a run of it deletes them after backup_days.
+    """
+    aws_dir = os.path.join(acct.home, ".aws")
+    try:
+        names = key_backups.backup_names(aws_dir, ("credentials", "config"), acct.uid)
+    except OSError as exc:
+        return ["backups of removed keys in %s could not be listed: %s" % (aws_dir, exc.strerror or exc)]
+    return [
+        "%s may hold plain-text AWS keys (a backup static_keys made when it removed them); the next set-up "
+        "run deletes it after aws_sso_static_keys_backup_days, or delete it now as %s"
+        % (os.path.join(aws_dir, name), acct.name)
+        for name in names
+    ]
 
 
 def _live(rows, cli, env, parallel, acct):
@@ -462,7 +575,10 @@ def _live(rows, cli, env, parallel, acct):
             # The CLI refreshes an expired, refreshable token by itself.
             if row["session"] and row["token"]["state"] != "valid":
                 settings = {"session": row["session"], "start_url": row["start_url"], "legacy": False}
-                after, _problem, sha = _token_for(acct.home, acct.uid, settings)
+                try:
+                    after, _problem, sha = _token_for(acct.home, acct.uid, settings)
+                except UserFileError:
+                    continue  # refreshed stays False: the file is gone or replaced by something odd
                 if sha and sha != row.get("_token_sha") and sso_cache.usable(after):
                     row["refreshed"] = True
 
@@ -484,33 +600,25 @@ def _shell(acct, spec, cli, rows):
         "TERM": "dumb",
     }
     env.update(spec.get("environment") or {})
-    argv = shell_argv(login_shell) + [shell_script(cli)]
+    nonce = bounded_process.new_nonce()
+    argv = shell_argv(login_shell) + [shell_script(cli, nonce, login_shell)]
     try:
-        proc = subprocess.run(
-            argv,
-            env=env,
-            cwd=acct.home if os.path.isdir(acct.home) else "/",
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=CLI_TIMEOUT,
-            check=False,
+        done = bounded_process.run(
+            argv, env, CLI_TIMEOUT, channel=True, cwd=acct.home if os.path.isdir(acct.home) else "/"
         )
-        stdout = proc.stdout.decode("utf-8", "replace")
-        code = proc.returncode
-        stderr = proc.stderr.decode("utf-8", "replace")
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return {"shell": login_shell, "error": "the login shell could not be run: %s" % exc}
-    names, ident_out = parse_shell_output(stdout)
-    if names is None:
-        return {"shell": login_shell, "error": "the login shell did not run the check (exit %d)" % code}
+        names, code, ident_out, stderr = shell_answer(done, nonce, login_shell)
+    except OSError as exc:
+        return shell_failed(rows, login_shell, "the login shell %s could not be run: %s" % (login_shell, exc))
+    except ShellCheckFailed as exc:
+        return shell_failed(rows, login_shell, str(exc), exc.forged)
     shell_ident = {"arn": None, "account": None}
     if code == 0:
         try:
             ident = json.loads(ident_out)
-            shell_ident = {"arn": ident.get("Arn"), "account": ident.get("Account")}
         except ValueError:
-            pass
+            ident = None
+        if isinstance(ident, dict):
+            shell_ident = {"arn": ident.get("Arn"), "account": ident.get("Account")}
     else:
         shell_ident["message"] = classify(code, stderr)[1]
     default_profile = (
@@ -527,7 +635,7 @@ def _shell(acct, spec, cli, rows):
     if override and default_row is not None:
         message = override.pop("message")
         default_row["env_override"] = override
-        if default_row["status"] in ("ok", "login_required", "wrong_account"):
+        if default_row["status"] in _SHELL_JUDGED:
             default_row["status"] = "env_override"
             default_row["message"] = message
     return {

@@ -17,13 +17,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_cache, sso_http
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, sso_cache, sso_http
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
 
 # Throttling and the service's own transient failures are worth retrying;
 # anything else (a revoked token, a bad request) would fail again.
@@ -211,12 +213,16 @@ def list_for_session(home, config_text, session, env, page_size=PAGE_SIZE, worke
         result["message"] = str(exc)
         return result
     path = sso_cache.token_path(home, session)
-    data = None
     try:
-        with open(path) as handle:
-            data = sso_cache.load_token(handle.read())
-    except (IOError, OSError):
-        data = None
+        # The one reader of users' files: a FIFO, another user's file or an
+        # endless one at the token's path is refused, never waited on.
+        state = atomic_file.read_state(path, os.geteuid())
+        data = sso_cache.load_token(state["content"]) if state["exists"] else None
+    except (UserFileError, OSError) as exc:
+        reason = "%s: %s" % (path, exc.strerror) if isinstance(exc, OSError) and exc.strerror else str(exc)
+        result.update(message="the SSO token cache could not be read: %s" % reason)
+        result["token"] = sso_cache.token_status(None)
+        return result
     except sso_cache.TokenCacheError as exc:
         result.update(status="login_required", message="%s: %s; %s" % (path, exc, login_hint(session)))
         result["token"] = sso_cache.token_status(None)

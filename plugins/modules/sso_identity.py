@@ -24,9 +24,19 @@ description:
     O(cli_environment)), and compares the account and role it gets with the profile's C(sso_account_id) and
     C(sso_role_name).
   - With O(check=shell) it also runs the same call through the user's login shell, interactive, without
-    C(--profile), as a person in a terminal would; an exported static key, C(AWS_CONFIG_FILE) or an
+    C(--profile), as a person in a terminal would; an exported static key (C(AWS_ACCESS_KEY_ID),
+    C(AWS_SECRET_ACCESS_KEY), C(AWS_SESSION_TOKEN), C(AWS_SECURITY_TOKEN)), C(AWS_CONFIG_FILE) or an
     C(AWS_PROFILE) other than the user's default profile is reported as C(env_override) on the default
     profile, with the variable and the file and line that sets it.
+  - "The shell answers over descriptor 3, in one frame marked with a random nonce of that run; what the user's
+    start-up files print on standard output or error is never read as the answer. A shell check is never C(ok)
+    by default: a shell that timed out, was killed by a signal, exited without the answer, or whose output looked
+    forged (a frame with another nonce, a second frame, a frame on standard output) makes the user's C(ok),
+    C(login_required) and C(wrong_account) rows C(error) with the reason (and RV(users[].profiles[].forged) for
+    forged output); other statuses stay, with the reason added to their message."
+  - Every CLI and shell run keeps at most 1 MiB of each output stream (the rest is read and thrown away), gets
+    60 s or what is left of O(user_timeout), whichever is less, and runs in a session of its own whose every
+    process is killed when it ends or times out.
   - "Every profile gets one RV(users[].profiles[].status), and what the user should do about it in
     RV(users[].profiles[].message):"
   - "C(ok): the CLI signs in as the profile's account and role. If the sign-in has ended but the CLI still holds
@@ -46,7 +56,11 @@ description:
     playbook C(labcloud.aws_sso.setup) again."
   - "C(unreachable): the portal, OIDC or STS endpoint could not be reached (refused, DNS, TLS, proxy, timeout).
     Check the host's network, proxy and firewall."
-  - "C(error): anything else, with the CLI's message."
+  - "C(error): anything else, with the CLI's message; with O(check=shell) also a shell check that gave no
+    answer that can be trusted (see above): the message says whether the shell timed out (after how many
+    seconds), was killed by a signal, gave no result, or printed output that looked forged. The token cache file
+    being something that cannot be read (a FIFO, another user's file, too big) is an C(error) of that profile
+    too, and the CLI is then not run for it."
   - None of these fails the task unless listed in O(fail_on).
   - The CLI is started at most once per profile (and once more per user for O(check=shell)); profiles and users
     are checked in parallel, up to O(parallel) CLI processes at once. Everything runs as the user (never as
@@ -103,6 +117,8 @@ options:
     elements: str
     choices: [ok, login_required, forbidden, wrong_account, env_override, cli_missing, config_error, unreachable, error]
     default: []
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
     description: The check changes nothing the CLI would not change itself, so it runs in check mode as well.
@@ -171,11 +187,28 @@ users:
       description: How long this user's check took on the host, in milliseconds.
       type: int
       sample: 12
+    notes:
+      description:
+        - Things about the user that are not a profile's status, shown by M(labcloud.aws_sso.sso_report) with
+          every row of the user. Today, one note per backup in C(~/.aws) that M(labcloud.aws_sso.static_keys)
+          made when it removed keys (found by name, never read), which may still hold those keys.
+      type: list
+      elements: str
+      returned: when the user was checked
+      sample: ["/home/alice/.aws/credentials.4242.2026-05-01@10:00:00~ may hold plain-text AWS keys (...)"]
     shell:
       description: With O(check=shell), what the user's login shell selected; C(null) otherwise.
       type: dict
       sample: {shell: /bin/bash, default_profile: dev, variables: [AWS_PROFILE], aws_profile: dev,
                account: "111111111111", arn: "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice"}
+      contains:
+        error:
+          description: When the shell check failed, why (then only C(shell), C(error) and C(forged) are set).
+          type: str
+          sample: the login shell (/bin/bash) timed out after 60 s and was ended with everything it started; ...
+        forged:
+          description: When the shell check failed, whether the shell's output looked forged.
+          type: bool
     profiles:
       description: One entry per profile checked.
       type: list
@@ -248,6 +281,10 @@ users:
         checked:
           description: How deep the check went (C(token), C(live), C(shell)).
           type: str
+        forged:
+          description: Whether the user's login shell answered the shell check with output that looked forged;
+            the row is then C(error). Only the user's own start-up files can cause it.
+          type: bool
 counts:
   description: How many profiles of this host got each status.
   returned: always
@@ -265,9 +302,12 @@ import pwd
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    BOUNDS_SPEC,
     UserFileError,
     account,
+    bounds_from,
     run_as_many,
 )
 
@@ -333,6 +373,7 @@ def main():
             aws_cli=dict(type="path"),
             cli_environment=dict(type="dict", default={}),
             parallel=dict(type="int", default=4),
+            **BOUNDS_SPEC,
             fail_on=dict(type="list", elements="str", default=[], choices=list(sso_identity.STATUSES)),
         ),
         supports_check_mode=True,
@@ -362,13 +403,18 @@ def main():
             login_shell=pwd.getpwnam(acct.name).pw_shell,
         )
         jobs.append((index, acct, spec))
-    users_at_once = max(1, min(module.params["parallel"], len(jobs)))
+    try:
+        bounds = bounds_from(module.params)
+    except UserFileError as exc:
+        module.fail_json(msg=str(exc))
+    users_at_once = max(1, min(module.params["parallel"], bounds["parallel"], len(jobs)))
     for _index, _acct, spec in jobs:
         # Split the CLI processes between the users running at once.
         spec["parallel"] = max(1, module.params["parallel"] // users_at_once)
     answers = run_as_many(
         [(acct, sso_identity.user_work, (acct, spec)) for _index, acct, spec in jobs],
         parallel=users_at_once,
+        timeout=bounds["timeout"],
     )
     for (index, acct, _spec), (answer, error) in zip(jobs, answers):
         results[index] = (
@@ -380,7 +426,8 @@ def main():
     errors = sum(1 for r in results if r["error"])
     if errors:
         counts["error"] = counts.get("error", 0) + errors
-    outcome = dict(changed=False, users=results, counts=counts, aws_cli=cli)
+    # Messages quote the CLI's stderr and name the users' files.
+    outcome = printable_data(dict(changed=False, users=results, counts=counts, aws_cli=cli))
     hit = [status for status in module.params["fail_on"] if counts.get(status)]
     if hit:
         module.fail_json(

@@ -12,6 +12,7 @@ nothing started for a user is left running.
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -54,7 +55,11 @@ def as_user_in_background(entry, *argv):
 
 
 def stop(process):
-    process.kill()
+    """End the user's process and what it started (flock's sleep holds the lock too)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     process.wait()
 
 

@@ -1,10 +1,16 @@
 """sso_identity's judgement: CLI failures to statuses, identities to verdicts, shells to overrides."""
 
+import hashlib
 import json
+import os
+import shutil
+import time
 
 import pytest
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import bounded_process as bp
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity as si
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import user_files
 
 # What the real AWS CLI 2.38.5 printed against the local Identity Center
 # (tests/testbed/idc.py), exit code and stderr, for each case.
@@ -161,24 +167,122 @@ def test_the_clean_environment_keeps_nothing_of_the_callers():
     }
 
 
-def test_shell_output_keeps_names_of_keys_never_their_values():
-    out = (
-        "Welcome to the lab\nAWS_ACCESS_KEY_ID=AKIASECRET\0AWS_PROFILE=dev\0PATH=/bin\0"
-        "AWS_SECRET_ACCESS_KEY=very-secret\0\n" + si._MARKER + '\n{"Arn": "x"}'
+def test_the_shell_environment_keeps_names_of_keys_never_their_values():
+    payload = (
+        b"AWS_ACCESS_KEY_ID=AKIASECRET\0AWS_PROFILE=dev\0PATH=/bin\0AWS_SECURITY_TOKEN=tok\0"
+        b"AWS_CONFIG_FILE=/home/a/other\0AWS_SECRET_ACCESS_KEY=very\nsecret\0\n"
     )
-    names, rest = si.parse_shell_output(out)
-    assert names == {"AWS_ACCESS_KEY_ID": None, "AWS_PROFILE": "dev", "AWS_SECRET_ACCESS_KEY": None}
-    assert "AKIASECRET" not in json.dumps(names) and rest == '{"Arn": "x"}'
-    assert si.parse_shell_output("the shell died early") == (None, "")
+    names = si.parse_environment(payload)
+    assert names == {
+        "AWS_ACCESS_KEY_ID": None,
+        "AWS_PROFILE": "dev",
+        "AWS_SECURITY_TOKEN": None,
+        "AWS_CONFIG_FILE": None,
+        "AWS_SECRET_ACCESS_KEY": None,
+    }
+    assert "AWS_SECURITY_TOKEN" in si.STATIC_KEY_VARS and "AWS_SECURITY_TOKEN" in si.REFUSED_ENV
 
 
-def test_shell_script_runs_in_every_supported_shell_syntax():
-    script = si.shell_script("/usr/local/bin/aws")
-    assert script.startswith("env -0; echo; echo ") and script.endswith(
-        "exec /usr/local/bin/aws sts get-caller-identity --output json"
-    )
+def shell_binary(name):
+    path = shutil.which(name)
+    assert path, "%s is not installed: `bash tests/testbed/hosts.sh` (or apt-get install zsh fish) installs it" % name
+    return path
+
+
+FAKE_CLI = (
+    "#!/bin/sh\necho '{\"Arn\": \"arn:aws:sts::111111111111:assumed-role/R/a\"}'\necho 'cli says no' >&2\nexit 3\n"
+)
+
+
+def fake_home(tmp_path, bashrc=""):
+    """A home whose ~/.bashrc (and the other shells' start-up files) run bashrc; a fake aws beside it."""
+    home = tmp_path / "home"
+    home.mkdir(parents=True)
+    for name in (".bashrc", ".zshrc", ".profile"):
+        (home / name).write_text(bashrc)
+    cli = tmp_path / "aws"
+    cli.write_text(FAKE_CLI)
+    cli.chmod(0o755)
+    return str(home), str(cli)
+
+
+def run_shell(shell, home, cli, timeout=30):
+    nonce = bp.new_nonce()
+    argv = si.shell_argv(shell) + [si.shell_script(cli, nonce, shell)]
+    env = {"HOME": home, "PATH": si.SAFE_PATH, "TERM": "dumb", "AWS_PROFILE": "dev", "AWS_ACCESS_KEY_ID": "AKIAX"}
+    return bp.run(argv, env, timeout, channel=True, cwd=home), nonce
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash", "zsh", "fish"])
+def test_every_supported_shell_answers_over_its_channel(tmp_path, shell):
+    home, cli = fake_home(tmp_path, "echo 'AWS_PROFILE=forged' ; echo noise >&2\n")
+    done, nonce = run_shell(shell_binary(shell), home, cli)
+    names, code, out, err = si.shell_answer(done, nonce, shell)
+    assert names == {"AWS_PROFILE": "dev", "AWS_ACCESS_KEY_ID": None}
+    assert (code, json.loads(out)["Arn"], err) == (3, "arn:aws:sts::111111111111:assumed-role/R/a", "cli says no\n")
     assert si.shell_argv("/usr/bin/fish") == ["/usr/bin/fish", "-l", "-i", "-c"]
     assert si.shell_argv("/bin/sh") == ["/bin/sh", "-l", "-c"]
+
+
+# -- verdict rules: a shell check is never ok by default -------------------------------
+
+
+def verdict(done, nonce=None):
+    with pytest.raises(si.ShellCheckFailed) as failed:
+        si.shell_answer(done, nonce or bp.new_nonce(), "/bin/bash")
+    return failed.value
+
+
+def test_a_shell_that_timed_out_is_an_error_saying_so():
+    failed = verdict(bp.Completed(-9, b"", b"", b"", (), True, 12.0))
+    assert "timed out after 12 s" in str(failed) and not failed.forged
+
+
+def test_a_shell_killed_by_a_signal_is_an_error_saying_so():
+    failed = verdict(bp.Completed(-11, b"", b"", b"", (), False, 60.0))
+    assert "killed by signal 11" in str(failed)
+
+
+@pytest.mark.parametrize("code", [0, 1])
+def test_a_shell_without_a_frame_is_an_error_whatever_it_printed(code):
+    fake = b"AWS_PROFILE=dev\0\nlabcloud-aws-sso-identity-7f3a\n{}"
+    failed = verdict(bp.Completed(code, fake, b"", b"", (), False, 60.0))
+    assert "exited with status %d and no result" % code in str(failed) and not failed.forged
+
+
+def test_a_half_frame_or_an_oversized_one_is_no_result():
+    nonce = bp.new_nonce()
+    half = nonce.encode() + b" env\nA=1\0\n"
+    assert "no cli part" in str(verdict(bp.Completed(0, b"", b"", half, (), False, 60.0), nonce))
+    assert "answered more than" in str(verdict(bp.Completed(0, b"", b"", half, ("channel",), False, 60.0), nonce))
+
+
+def test_a_forged_frame_is_an_error_marked_forged():
+    nonce = bp.new_nonce()
+    fake = bp.new_nonce().encode() + b" env\nAWS_PROFILE=dev\0\n"
+    failed = verdict(bp.Completed(0, b"", b"", fake, (), False, 60.0), nonce)
+    assert failed.forged and "shell output looked forged" in str(failed)
+
+
+def test_through_a_real_shell_a_fake_dump_hang_or_forgery_is_never_ok(tmp_path, monkeypatch):
+    monkeypatch.setattr(si, "CLI_TIMEOUT", 2)
+    cases = {
+        "exits": ("echo 'AWS_PROFILE=dev'; exit 0\n", "no result", False),
+        "forges": ("echo 'lcsso-%s env' >&3; exit 0\n" % ("0" * 32), "looked forged", True),
+        "hangs": ("sleep 600\n", "timed out after 2 s", False),
+    }
+    for name, (bashrc, words, forged) in cases.items():
+        home, cli = fake_home(tmp_path / name, bashrc)
+        acct = user_files.Account(name, os.getuid(), os.getgid(), (), home, "/bin/bash")
+        rows = [dict(si._base_row("dev"), status="ok"), dict(si._base_row("x"), status="forbidden", message="no")]
+        started = time.monotonic()
+        shell = si._shell(acct, {"login_shell": shell_binary("bash")}, cli, rows)
+        assert time.monotonic() - started < 2 + bp.GRACE + 2
+        assert shell["error"] and words in shell["error"] and shell["forged"] is forged, (name, shell)
+        assert rows[0]["status"] == "error" and words in rows[0]["message"], (name, rows[0])
+        assert "without the shell, the check said ok" in rows[0]["message"]
+        assert rows[1]["status"] == "forbidden" and rows[1]["message"].startswith("no; the shell check failed")
+        assert [row["forged"] for row in rows] == [forged, forged] and rows[0]["checked"] == "shell"
 
 
 def test_shell_verdicts(tmp_path):
@@ -203,3 +307,21 @@ def test_counts_add_up_per_status():
         {"profiles": []},
     ]
     assert si.count(users) == {"ok": 2, "forbidden": 1}
+
+
+def test_a_fifo_at_the_token_path_is_that_profiles_error_not_a_hang(tmp_path):
+    aws = tmp_path / ".aws"
+    (aws / "sso" / "cache").mkdir(parents=True)
+    (aws / "config").write_text(
+        "[sso-session lab]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n"
+        "[profile dev]\nsso_session = lab\nsso_account_id = 111111111111\nsso_role_name = R\nregion = eu-west-1\n"
+    )
+    os.mkfifo(str(aws / "sso" / "cache" / (hashlib.sha1(b"lab").hexdigest() + ".json")))
+    acct = user_files.Account("a", os.getuid(), os.getgid(), (), str(tmp_path), "/bin/sh")
+    started = time.monotonic()
+    # live: the CLI (which would block opening the FIFO) must not even be started.
+    result = si.user_work(acct, {"check": "live", "cli": "/nonexistent/aws"})
+    assert time.monotonic() - started < 5
+    (row,) = result["profiles"]
+    assert row["status"] == "error" and row["checked"] == "token"
+    assert "the SSO token cache could not be read" in row["message"] and "not a regular file" in row["message"]

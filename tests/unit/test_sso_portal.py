@@ -3,6 +3,8 @@
 import datetime
 import hashlib
 import json
+import os
+import time
 
 import pytest
 
@@ -144,3 +146,16 @@ def test_missing_session_is_an_error_naming_the_fix(tmp_path):
     out = sso_portal.list_for_session(str(tmp_path), CONFIG, "corp", {}, call=FakePortal(DIRECTORY))
     assert out["status"] == "error"
     assert "no [sso-session corp]" in out["message"] and "sessions found: lab" in out["message"]
+
+
+def test_a_fifo_at_the_token_path_is_a_clear_error_not_a_hang(tmp_path):
+    path = tmp_path / ".aws" / "sso" / "cache" / (hashlib.sha1(b"lab").hexdigest() + ".json")
+    path.parent.mkdir(parents=True)
+    os.mkfifo(str(path))
+    fake = FakePortal(DIRECTORY)
+    started = time.monotonic()
+    out = sso_portal.list_for_session(str(tmp_path), CONFIG, "lab", {}, call=fake)
+    assert time.monotonic() - started < 5
+    assert out["status"] == "error" and fake.requests == []
+    assert "the SSO token cache could not be read" in out["message"] and "not a regular file" in out["message"]
+    assert str(path) in out["message"] and out["token"]["state"] == "missing"
