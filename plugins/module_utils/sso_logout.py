@@ -50,9 +50,9 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_http import (
     EndpointError,
     ServiceError,
-    call,
     portal,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_oidc import refresh_grant
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
 
 # Outcomes of one sign-in (one token file) of a user.
@@ -158,14 +158,8 @@ def _refreshed_token(data, where):
     # botocore's own test: a refresh token, a client, a registration still valid.
     if not is_refreshable(data, utcnow()):
         return None
-    body = {
-        "grantType": "refresh_token",
-        "clientId": data["clientId"],
-        "clientSecret": data["clientSecret"],
-        "refreshToken": data["refreshToken"],
-    }
     try:
-        reply = call("POST", where["oidc"], "/token", body=body, timeout=CALL_TIMEOUT, ca_bundle=where["ca_bundle"])
+        reply = refresh_grant(where["oidc"], where["ca_bundle"], data, timeout=CALL_TIMEOUT)
     except (ServiceError, EndpointError):
         return None
     return reply.get("accessToken") or None

@@ -244,6 +244,17 @@ def _load_token(home, session):
         return path, None, state["sha256"]
 
 
+def refresh_grant(endpoint, ca_bundle, data, timeout=30):
+    """The OIDC reply to a refresh_token grant for a cached token's data (raises ServiceError, EndpointError)."""
+    body = {
+        "grantType": "refresh_token",
+        "clientId": data["clientId"],
+        "clientSecret": data["clientSecret"],
+        "refreshToken": data["refreshToken"],
+    }
+    return call("POST", endpoint, "/token", body=body, timeout=timeout, ca_bundle=ca_bundle)
+
+
 def refresh(home, target, data, sha, now):
     """Refresh a token as botocore does; returns True when a new one was
     written, False when the refresh was refused (a sign-in is needed)."""
@@ -252,14 +263,8 @@ def refresh(home, target, data, sha, now):
         "clientSecret": data["clientSecret"],
         "registrationExpiresAt": data["registrationExpiresAt"],
     }
-    body = {
-        "grantType": "refresh_token",
-        "clientId": client["clientId"],
-        "clientSecret": client["clientSecret"],
-        "refreshToken": data["refreshToken"],
-    }
     try:
-        reply = _oidc(target, "/token", body)
+        reply = refresh_grant(target["endpoint"], target["ca_bundle"], data)
     except ServiceError as exc:
         if exc.error_type in ("InvalidGrantException", "InvalidClientException", "UnauthorizedClientException"):
             return False

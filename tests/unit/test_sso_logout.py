@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_logout
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_logout, sso_oidc
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_http import EndpointError, ServiceError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_plan import plan
 
@@ -99,7 +99,7 @@ class Portal:
         self.logout_answers = {}  # token -> exception to raise
         self.refresh_answer = {"accessToken": "ACCESS-fresh"}
         monkeypatch.setattr(sso_logout, "portal", self.portal)
-        monkeypatch.setattr(sso_logout, "call", self.call)
+        monkeypatch.setattr(sso_oidc, "call", self.call)
 
     def portal(self, method, base_url, path, token, **kwargs):
         self.calls.append(("portal", method, base_url, path, token))
