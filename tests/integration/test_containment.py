@@ -21,7 +21,7 @@ import pytest
 
 from tests.integration.test_as_user_security import DECLARATION, EXPECTED
 from tests.integration.test_aws_config_playbooks import ansible_playbook
-from tests.testbed.users import throwaway_users
+from tests.testbed.users import as_user_argv, throwaway_users
 
 TIMEOUT = 6
 # ansible-playbook itself (start-up, module transfer, the action plugin's
@@ -50,8 +50,9 @@ def fresh(lab):
 
 def as_user_in_background(entry, *argv):
     """A process of the user's own (not ours), as a lock holder would be."""
-    command = ["setpriv", "--reuid=%d" % entry.pw_uid, "--regid=%d" % entry.pw_gid, "--init-groups", "--", *argv]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        as_user_argv(entry, *argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def stop(process):

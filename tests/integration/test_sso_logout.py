@@ -23,7 +23,7 @@ import pytest
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_http
 from tests.integration.test_aws_config_playbooks import ansible_playbook
 from tests.testbed.idc import ApiError, IdentityCenterServer, browserless_login
-from tests.testbed.users import as_user, throwaway_users
+from tests.testbed.users import as_user, as_user_argv, throwaway_users
 
 PERSON = "carol"  # who approves the sign-in in the local Identity Center
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -50,13 +50,8 @@ def user_argv(entry, testbed, aws, *args):
     """The CLI as the user, in a clean environment pointed at the local Identity Center."""
     env = ["HOME=" + entry.pw_dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "AWS_PAGER="]
     env += ["%s=%s" % item for item in testbed.env.items()]
-    return [
-        "setpriv",
-        "--reuid=%d" % entry.pw_uid,
-        "--regid=%d" % entry.pw_gid,
-        "--init-groups",
-        "--reset-env",
-        "--",
+    return as_user_argv(
+        entry,
         "env",
         "-i",
         "-C",
@@ -64,7 +59,7 @@ def user_argv(entry, testbed, aws, *args):
         *env,
         aws,
         *args,
-    ]
+    )
 
 
 def cli(entry, testbed, aws, *args):

@@ -37,9 +37,9 @@ def throwaway_users(count, home_root="/home"):
             subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
 
 
-def as_user(entry, *argv, **kwargs):
-    """Run a command as the user, with the user's groups and a clean environment."""
-    command = [
+def as_user_argv(entry, *argv):
+    """argv run as the user, with the user's groups and a clean environment."""
+    return [
         "setpriv",
         "--reuid=%d" % entry.pw_uid,
         "--regid=%d" % entry.pw_gid,
@@ -48,4 +48,8 @@ def as_user(entry, *argv, **kwargs):
         "--",
         *argv,
     ]
-    return subprocess.run(command, capture_output=True, text=True, **kwargs)
+
+
+def as_user(entry, *argv, **kwargs):
+    """Run a command as the user, with the user's groups and a clean environment."""
+    return subprocess.run(as_user_argv(entry, *argv), capture_output=True, text=True, **kwargs)
