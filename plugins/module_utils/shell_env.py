@@ -36,6 +36,8 @@ import re
 import time
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_shell
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     UserFileError,
     describe_os_error,
@@ -52,7 +54,6 @@ CREATED_NOTE = "# This file was created for this block: removing the block remov
 
 SHELLS = ("bash", "zsh", "fish")
 ABSENT = "absent"
-MASK = "********"
 
 USER_FILE_MODE = 0o600
 SYSTEM_FILE_MODE = 0o644
@@ -118,15 +119,7 @@ REGION_NAMES = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
-_SECRET_NAME_RE = re.compile(
-    r"secret|token|passw|passphrase|private|credential|access_key|session_key|api_key|apikey", re.IGNORECASE
-)
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-# For masking, any NAME= or `set NAME` anywhere on a line: masking too much is harmless.
-_ASSIGN_RE = re.compile(r"(?P<name>%s)\s*(?P<op>\+?=)" % _IDENT)
-_SET_RE = re.compile(
-    r"\b(?P<cmd>set|setenv)(?P<flags>(?:\s+-{1,2}[A-Za-z][A-Za-z-]*)*)\s+(?P<name>%s)(?P<op>\s+|$)" % _IDENT
-)
 # For reporting, only where a command starts: `echo AWS_PROFILE=x` sets nothing.
 _COMMAND_START = re.compile(r"(?:^|[;&|(`{]|\b(?:then|do|else|elif|and|or|not|begin)\b)\s*")
 _DECLARE = re.compile(r"(?:export|readonly|declare|typeset|local|env)(?:\s+-{1,2}[A-Za-z]+)*\s+")
@@ -251,6 +244,12 @@ def remove_blocks(text):
         previous = end + 1
     keep.extend(lines[previous:])
     return "".join(keep), created
+
+
+def block_text(text):
+    """Only our blocks of text (markers included), for a diff that shows nothing else of the user's file."""
+    lines = split_lines(text)
+    return "".join(line for first, last in find_blocks(lines) for line in lines[first : last + 1])
 
 
 def block_lines(text):
@@ -451,11 +450,7 @@ def system_zshenv():
     return "/etc/zsh/zshenv" if os.path.isdir("/etc/zsh") else "/etc/zshenv"
 
 
-# -- scanning and masking ----------------------------------------------------------
-
-
-def is_secret_name(name):
-    return bool(_SECRET_NAME_RE.search(name))
+# -- scanning ---------------------------------------------------------------------
 
 
 def _names_set(code):
@@ -492,23 +487,6 @@ def scan_overrides(text, names):
         for name in sorted(set(_names_set(code)) & wanted):
             found.append((number, name))
     return found
-
-
-def mask_text(text):
-    """text with everything after a secret-looking variable's `=` (or set/setenv name) replaced by a mask."""
-    out = []
-    for line in split_lines(text):
-        body = line.rstrip("\n")
-        cut = None
-        for match in list(_ASSIGN_RE.finditer(body)) + list(_SET_RE.finditer(body)):
-            if is_secret_name(match.group("name")):
-                end = match.end("op")
-                cut = end if cut is None else min(cut, end)
-        if cut is not None:
-            sep = "" if body[cut - 1 : cut] in ("=", " ", "\t") else " "
-            line = body[:cut] + sep + MASK + line[len(body) :]
-        out.append(line)
-    return "".join(out)
 
 
 # -- acting on files (as their user, or as root for system files) -------------------
@@ -632,16 +610,25 @@ def converge(plan, env_items, owner, new_mode, check_mode, want_diff, system=Fal
             if path not in changed:
                 changed.append(path)
             if want_diff:
-                diffs[path] = dict(
-                    before_header=path,
-                    after_header=path if not delete else "%s (removed)" % path,
-                    before=mask_text(state["content"]),
-                    after="" if delete else mask_text(text),
-                )
+                diffs[path] = block_diff(path, state["content"], None if delete else text)
         if not conflict:
             return changed, [diffs[path] for path in changed if path in diffs]
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not secrecy
     raise UserFileError("the files kept changing while they were written (20 tries); run the task again")
+
+
+def block_diff(path, before, after):
+    """The diff of our block in one file: the user's other lines never show, and values are masked.
+
+    after is None when the file is deleted.
+    """
+    header = "%s (managed block)" % path
+    return dict(
+        before_header=printable(header),
+        after_header=printable(header if after is not None else "%s (file removed)" % path),
+        before=printable(mask_shell(block_text(before))),
+        after=printable(mask_shell(block_text(after or ""))),
+    )
 
 
 def scan_files(paths, names):
@@ -653,7 +640,8 @@ def scan_files(paths, names):
             state = atomic_file.read_state(path)
         except (UserFileError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            warnings.append("%s was not scanned for overrides: %s" % (path, reason))
+            # The path is the user's (a file name in conf.d), and so may be the reason.
+            warnings.append(printable("%s was not scanned for overrides: %s" % (path, reason)))
             continue
         if not state["exists"]:
             continue

@@ -10,7 +10,8 @@ runs as the user (user_files.run_as): it reads and writes through
 atomic_file's compare-and-swap, retrying when the file changes under it.
 
 No function here returns or raises a key's value: results carry key and
-profile names only, errors carry line numbers, and diffs go through mask().
+profile names only, errors carry line numbers, and diffs go through the one
+masker (module_utils/masking.py).
 
 Only the standard library: this runs on managed hosts.
 """
@@ -19,10 +20,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import random
 import re
 import time
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import key_backups
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
     read_state,
     write_if_unchanged,
@@ -32,6 +35,8 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import (
     scan,
     section_identity,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     UserFileError,
     describe_os_error,
@@ -47,18 +52,11 @@ DEFAULT_PATHS = {CREDENTIALS: ".aws/credentials", CONFIG: ".aws/config"}
 # for the session token; left behind it would keep a secret on disk.
 STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
 
-MASK = "********"
-# Key names that carry credentials, or that tools commonly use for them
-# (credential_process runs a command line that may embed a key). The same
-# rule the controller's diffs use (plugin_utils/secrets.py).
-_SECRET_KEY_RE = re.compile(
-    r"secret|token|passw|passphrase|private|credential|access_key|session_key|api_key|apikey",
-    re.IGNORECASE,
-)
-_ASSIGNMENT_RE = re.compile(r"^(?P<lead>\s*)(?P<key>.*?)(?P<sep>\s*[=:]\s*)(?P<value>.*?)(?P<eol>\r\n|\r|\n)?$")
-# A commented-out key ("# aws_secret_access_key = ...") is as secret as a live one.
-_COMMENTED_RE = re.compile(r"^(?P<lead>\s*[#;][#;\s]*)(?P<rest>.*)$", re.DOTALL)
 _EOL_RE = re.compile(r"(\r\n|\r|\n)\Z")
+
+# Backups holding removed keys are deleted by the first run this many days
+# after they were made (option backup_days).
+BACKUP_DAYS = 14
 
 # Compare-and-swap attempts per file before giving up on a file that keeps
 # changing (someone running `aws configure` in a loop).
@@ -67,10 +65,6 @@ ATTEMPTS = 5
 
 class StaticKeysError(Exception):
     """A file that cannot be handled; the message names lines, never values."""
-
-
-def is_secret_key(key):
-    return bool(_SECRET_KEY_RE.search(key))
 
 
 def _profile_of(kind, section):
@@ -201,62 +195,6 @@ def _verify(before, dropped_sections, removed, kind, new_text):
         raise StaticKeysError("removing the keys would change other settings; nothing was written")
 
 
-def _mask_assignment(line):
-    match = _ASSIGNMENT_RE.match(line)
-    if not match or not match.group("value"):
-        return line
-    return match.group("lead") + match.group("key") + match.group("sep") + MASK + (match.group("eol") or "")
-
-
-def _mask_if_secret(line):
-    """Mask `key = value` text whose key looks secret (a nested sub-setting, a commented-out key)."""
-    match = _ASSIGNMENT_RE.match(line)
-    if not match or not match.group("key").strip() or not is_secret_key(match.group("key")):
-        return line
-    return _mask_assignment(line)
-
-
-def _mask_comment(line):
-    match = _COMMENTED_RE.match(line)
-    if not match:
-        return line
-    return match.group("lead") + _mask_if_secret(match.group("rest"))
-
-
-def mask(text):
-    """The text with every secret value masked, for diffs.
-
-    Values of secret-looking keys and their continuation lines are replaced
-    by ******** and so are those of commented-out keys; everything else is
-    kept so the diff still shows what changed. text must scan (plan() has
-    checked it).
-    """
-    scanned = scan(text)
-    lines = list(scanned.lines)
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith(("#", ";")):
-            lines[index] = _mask_comment(line)
-    for section in scanned.sections:
-        for key, option in section.options.items():
-            secret = is_secret_key(key)
-            first = option.lineno - 1
-            if secret:
-                lines[first] = _mask_assignment(lines[first])
-            for index in range(first + 1, option.end):
-                line = lines[index]
-                stripped = line.strip()
-                if not stripped or stripped.startswith(("#", ";")):
-                    continue
-                if secret:
-                    lead = line[: len(line) - len(line.lstrip())]
-                    eol = _EOL_RE.search(line)
-                    lines[index] = lead + MASK + (eol.group(1) if eol else "")
-                else:
-                    lines[index] = _mask_if_secret(line)
-    return "".join(lines)
-
-
 def _plan_file(path, kind, profiles, owner):
     state = read_state(path, owner)
     try:
@@ -267,13 +205,15 @@ def _plan_file(path, kind, profiles, owner):
         ) from None
 
 
-def process_user(acct, paths, profiles, backup, check_mode, want_diff):
+def process_user(acct, paths, profiles, backup, check_mode, want_diff, backup_days=BACKUP_DAYS):
     """Remove one user's static keys; runs as that user (acct, from user_files.account).
 
     paths maps credentials/config to the user's files. Both files are read
     and planned before either is written, so a file botocore cannot read
-    leaves both untouched. Returns a JSON-able dict (no values in it); a
-    failure is reported in it with what was done before it.
+    leaves both untouched. Then backups of earlier runs that still hold keys
+    are deleted once backup_days old (all of them without backup). Returns a
+    JSON-able dict (no values in it); a failure is reported in it with what
+    was done before it.
     """
     owner = acct.uid
     result = dict(
@@ -282,6 +222,8 @@ def process_user(acct, paths, profiles, backup, check_mode, want_diff):
         sections_removed=[],
         backup_files=[],
         remaining=[],
+        backups=[],
+        backups_deleted=[],
         diff=[],
     )
     try:
@@ -292,9 +234,22 @@ def process_user(acct, paths, profiles, backup, check_mode, want_diff):
         result.update(failed=True, msg=str(exc))
     except OSError as exc:
         result.update(failed=True, msg=describe_os_error(exc, acct))
+    _tidy_backups(result, acct, paths, backup_days if backup else None, check_mode)
     if not want_diff:
         del result["diff"]
     return result
+
+
+def _tidy_backups(result, acct, paths, keep_days, check_mode):
+    """Age out the backups; a failure here never hides the keys' own outcome."""
+    targets = [os.path.realpath(paths[kind]) for kind in KINDS]
+    try:
+        result["backups"], result["backups_deleted"] = key_backups.tidy(
+            targets, acct.uid, keep_days, made_now=result["backup_files"], dry_run=check_mode
+        )
+    except OSError as exc:
+        if not result.get("failed"):
+            result.update(failed=True, msg="backups of removed keys: " + describe_os_error(exc, acct))
 
 
 def _apply(result, kind, path, profiles, owner, planned, backup, check_mode, want_diff):
@@ -322,8 +277,8 @@ def _apply(result, kind, path, profiles, owner, planned, backup, check_mode, wan
                 dict(
                     before_header=path,
                     after_header=path,
-                    before=mask(state["content"]),
-                    after=mask(edit["text"]),
+                    before=printable(mask_ini(state["content"])),
+                    after=printable(mask_ini(edit["text"])),
                 )
             )
     result["remaining"].extend(

@@ -116,15 +116,18 @@ options:
     type: str
     choices: [user, system]
     default: user
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
     description: Reads every file (as its user) and reports what would change; writes nothing.
     support: full
   diff_mode:
     description:
-      - Returns the text of every changed file before and after. Everything after a secret-looking variable's
-        C(=) (names with secret, token, password, credential, access_key...) is masked, in our block and in the
-        user's own lines alike.
+      - Returns, for every changed file, our managed block before and after (the header names the file); the
+        user's own lines never appear. Values that look secret are masked all the same (everything after the
+        C(=) of a variable named with secret, token, password, credential, access_key, key, pat...; tokens,
+        URLs with a password and long random strings whatever the name).
     support: full
   platform:
     description: Runs on POSIX hosts with Python; the system file locations are Debian's and Ubuntu's.
@@ -268,16 +271,18 @@ errors:
   sample: ["users[2] (carol).env.AWS_PROFILE: 'dev team' is no profile name: profile names are non-empty and have no spaces"]
 """
 
-import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable, printable_data
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    BOUNDS_SPEC,
     UserFileError,
     account,
+    bounds_from,
+    each_user,
     failed_users_message,
-    run_as,
 )
 
 SHELL_CHOICES = ["auto"] + list(shell_env.SHELLS)
@@ -295,38 +300,39 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     shells=dict(type="list", elements="str", choices=SHELL_CHOICES, default=["auto"]),
     scope=dict(type="str", choices=["user", "system"], default="user"),
+    **BOUNDS_SPEC,
 )
 
 
-def _login_shell(name):
-    try:
-        return pwd.getpwnam(name).pw_shell
-    except KeyError:
-        return ""
-
-
-def _user_result(module, entry, scope, base_items):
-    user = entry["user"]
-    try:
-        acct = account(user)
-    except UserFileError as exc:
-        return dict(user=user, changed=False, files_changed=[], overrides=[], failed=True, msg=str(exc)), []
-    shells = shell_env.resolve_shells(entry["shells"], _login_shell(acct.name)) if scope == "user" else []
+def _user_job(entry, scope, base_items, check_mode, want_diff):
+    acct = account(entry["user"])
+    shells = shell_env.resolve_shells(entry["shells"], acct.shell) if scope == "user" else []
     # Host-wide settings are overridden by a user's own lines just the same.
     names = shell_env.override_names(entry["env_items"] + (base_items if scope == "system" else []))
     spec = dict(
         shells=shells, present=entry["present"], env_items=entry["env_items"], manage=entry["manage"], names=names
     )
-    try:
-        answer = run_as(acct, shell_env.user_work, acct, spec, module.check_mode, module._diff)
-    except UserFileError as exc:
-        answer = dict(changed=False, files_changed=[], overrides=[], failed=True, msg=str(exc))
-    for warning in answer.pop("warnings", []):
-        module.warn("%s: %s" % (acct.name, warning))
-    diffs = answer.pop("diff", [])
-    result = dict(user=acct.name, shells=shells)
-    result.update(answer)
-    return result, diffs
+    return acct, shell_env.user_work, (acct, spec, check_mode, want_diff)
+
+
+def _users_results(module, entries, scope, base_items, bounds):
+    """Every user's part; (results, diffs) in entry order."""
+    done = each_user(
+        entries, lambda entry: _user_job(entry, scope, base_items, module.check_mode, module._diff), **bounds
+    )
+    results, diffs = [], []
+    for entry, (acct, answer, error) in zip(entries, done):
+        if error is not None:
+            answer = dict(changed=False, files_changed=[], overrides=[], failed=True, msg=error)
+        for warning in answer.pop("warnings", []):
+            module.warn(printable("%s: %s" % (acct.name, warning)))
+        diffs.extend(answer.pop("diff", []))
+        result = dict(user=acct.name if acct else entry["user"])
+        if acct is not None:
+            result["shells"] = shell_env.resolve_shells(entry["shells"], acct.shell) if scope == "user" else []
+        result.update(answer)
+        results.append(result)
+    return results, diffs
 
 
 def main():
@@ -346,20 +352,24 @@ def main():
         try:
             system = shell_env.system_work(shells, present, base_items, module.check_mode, module._diff)
         except (UserFileError, OSError) as exc:
-            module.fail_json(msg="system files: %s" % exc, changed=False)
+            module.fail_json(msg=printable("system files: %s" % exc), changed=False)
         for warning in system.pop("warnings"):
-            module.warn(warning)
+            module.warn(printable(warning))
         diffs.extend(system.pop("diff"))
         system["shells"] = shells
         out["system"] = system
         out["changed"] = system["changed"]
-    for entry in entries:
-        result, user_diffs = _user_result(module, entry, params["scope"], base_items)
-        out["users"].append(result)
-        diffs.extend(user_diffs)
+    try:
+        bounds = bounds_from(params)
+    except UserFileError as exc:
+        module.fail_json(msg=str(exc))
+    out["users"], user_diffs = _users_results(module, entries, params["scope"], base_items, bounds)
+    diffs.extend(user_diffs)
     out["changed"] = out["changed"] or any(r["changed"] for r in out["users"])
     if module._diff:
         out["diff"] = diffs
+    # File names and messages in the results are the users' own text.
+    out = printable_data(out)
     failure = failed_users_message("shell_env", out["users"])
     if failure:
         module.fail_json(msg=failure, **out)

@@ -70,12 +70,30 @@ options:
   backup:
     description:
       - Before a file is first changed, keep a copy of it next to it (C(credentials.PID.DATE@TIME~)), made as the
-        user, mode C(0600). It holds the keys that were removed, until you delete it.
+        user, mode C(0600). It holds the keys that were removed, in plain text, until a later run deletes it
+        (see O(backup_days)) or you do.
+      - C(false) makes no copy, and deletes every such copy an earlier run left (as if O(backup_days=0)).
     type: bool
     default: true
+  backup_days:
+    description:
+      - A run deletes the copies made by earlier runs (see O(backup)) once they are this many days old, by their
+        modification time. C(0) deletes all of them at the next run; the copy a run makes is kept by that run.
+      - Only names of exactly that pattern, beside the user's C(~/.aws/credentials) and C(~/.aws/config) (beside
+        the file a symlink leads to, where the copies are made), that are regular files of the user and that
+        still hold a static key line (live or commented out) are deleted, as the user; a symlink is never
+        followed. A copy of C(~/.aws/config) that M(labcloud.aws_sso.aws_config) made with its own O(backup)
+        and that holds no key is left alone.
+      - Copies still on disk are listed in RV(users[].backups) and each gets a warning saying how to delete it.
+    type: int
+    default: 14
+extends_documentation_fragment:
+  - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
-    description: Reports what would be removed, as RV(users[].removed) and in the diff; writes nothing.
+    description:
+      - Reports what would be removed, as RV(users[].removed) and in the diff, and the copies that would be deleted,
+        as RV(users[].backups_deleted); writes and deletes nothing.
     support: full
   diff_mode:
     description: Shows each changed file before and after, with every secret value masked.
@@ -157,6 +175,25 @@ users:
       type: list
       elements: str
       sample: [/home/alice/.aws/credentials.4242.2026-05-01@10:00:00~]
+    backups:
+      description:
+        - Copies of this user's files that still hold plain-text keys and stay on disk after this run (this run's
+          own included), with their age in whole days. Paths only, never content.
+      type: list
+      elements: dict
+      contains:
+        path:
+          description: The copy.
+          type: str
+        age_days:
+          description: Whole days since it was made (its modification time).
+          type: int
+      sample: [{path: /home/alice/.aws/credentials.4242.2026-05-01@10:00:00~, age_days: 3}]
+    backups_deleted:
+      description: Copies deleted by this run (that would be, in check mode) because of O(backup_days) or O(backup=false).
+      type: list
+      elements: str
+      sample: [/home/alice/.aws/credentials.4242.2026-04-01@10:00:00~]
     remaining:
       description: Profiles not listed that still have static keys; names only, never values.
       type: list
@@ -189,19 +226,25 @@ remaining_total:
   sample: 1
 """
 
+import shlex
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys import (
+    BACKUP_DAYS,
     DEFAULT_PATHS,
     KINDS,
     process_user,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable, printable_data
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+    BOUNDS_SPEC,
     UserFileError,
     account,
+    bounds_from,
+    each_user,
     expand_path,
     failed_users_message,
-    run_as,
 )
 
 USER_SPEC = dict(
@@ -219,6 +262,8 @@ def _empty(user):
         sections_removed=[],
         backup_files=[],
         remaining=[],
+        backups=[],
+        backups_deleted=[],
     )
 
 
@@ -241,28 +286,51 @@ def _check_entries(module, entries):
                 )
 
 
-def _one_user(module, entry):
-    result = _empty(entry["user"])
-    try:
-        acct = account(entry["user"])
-        result["user"] = acct.name
-        paths = {kind: expand_path(acct, None, DEFAULT_PATHS[kind]) for kind in KINDS}
-        outcome = run_as(
-            acct,
-            process_user,
-            acct,
-            paths,
-            sorted(set(entry["profiles"])),
-            module.params["backup"],
-            module.check_mode,
-            module._diff,
+def _job(module, entry):
+    acct = account(entry["user"])
+    paths = {kind: expand_path(acct, None, DEFAULT_PATHS[kind]) for kind in KINDS}
+    args = (
+        acct,
+        paths,
+        sorted(set(entry["profiles"])),
+        module.params["backup"],
+        module.check_mode,
+        module._diff,
+        module.params["backup_days"],
+    )
+    return acct, process_user, args
+
+
+def _users_results(module, entries, bounds):
+    """Every user's part; (results, diffs) in entry order."""
+    results, diffs = [], []
+    for entry, (acct, outcome, error) in zip(entries, each_user(entries, lambda e: _job(module, e), **bounds)):
+        result = _empty(acct.name if acct else entry["user"])
+        if error is not None:
+            result.update(failed=True, msg=error)
+        else:
+            diffs.extend(outcome.pop("diff", []))
+            result.update(outcome)
+        results.append(result)
+    return results, diffs
+
+
+def _warn_backups(module, result):
+    for backup in result["backups"]:
+        # A directory on the way (a symlinked credentials file) is named by the user.
+        path = printable(backup["path"], one_line=True)
+        module.warn(
+            "%s: %s holds plain-text AWS keys (a copy made when they were removed, %d days old); a run of "
+            "static_keys deletes it once backup_days (%d) have passed, or delete it now: sudo -u %s rm -- %s"
+            % (
+                result["user"],
+                path,
+                backup["age_days"],
+                module.params["backup_days"],
+                result["user"],
+                shlex.quote(path),
+            )
         )
-    except UserFileError as exc:
-        result.update(failed=True, msg=str(exc))
-        return result, []
-    diffs = outcome.pop("diff", [])
-    result.update(outcome)
-    return result, diffs
 
 
 def main():
@@ -270,16 +338,22 @@ def main():
         argument_spec=dict(
             users=dict(type="list", elements="dict", required=True, options=USER_SPEC),
             backup=dict(type="bool", default=True),
+            backup_days=dict(type="int", default=BACKUP_DAYS),
+            **BOUNDS_SPEC,
         ),
         supports_check_mode=True,
     )
+    if module.params["backup_days"] < 0:
+        module.fail_json(
+            msg="backup_days: %d is negative; give the days a backup is kept (0 deletes them at the next run)"
+            % module.params["backup_days"]
+        )
     _check_entries(module, module.params["users"])
-    results = []
-    diffs = []
-    for entry in module.params["users"]:
-        result, user_diffs = _one_user(module, entry)
-        results.append(result)
-        diffs.extend(user_diffs)
+    try:
+        bounds = bounds_from(module.params)
+    except UserFileError as exc:
+        module.fail_json(msg=str(exc))
+    results, diffs = _users_results(module, module.params["users"], bounds)
     outcome = dict(
         changed=any(result["changed"] for result in results),
         users=results,
@@ -287,7 +361,11 @@ def main():
     )
     if module._diff:
         outcome["diff"] = diffs
-    failure = failed_users_message("static_keys", results)
+    for result in results:
+        _warn_backups(module, result)
+    # Paths and messages in the results are the users' own text.
+    outcome = printable_data(outcome)
+    failure = failed_users_message("static_keys", outcome["users"])
     if failure:
         module.fail_json(msg=failure, **outcome)
     module.exit_json(**outcome)

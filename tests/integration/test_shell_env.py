@@ -311,14 +311,45 @@ def test_overrides_are_reported_by_file_and_line_and_never_show_the_secret(tmp_p
         assert SECRET not in output, "the secret reached the output"
         # The registered result, diff included, is what a play could print.
         assert SECRET not in json.dumps(result)
-        profile_diff = next(d for d in result["diff"] if d["before_header"] == profile)
-        assert "export AWS_SECRET_ACCESS_KEY=********\n" in profile_diff["before"] + profile_diff["after"]
+        # Only our block shows in the diff: the user's key line, masked or not, never does.
+        profile_diff = next(d for d in result["diff"] if d["before_header"] == profile + " (managed block)")
+        assert "AWS_SECRET_ACCESS_KEY" not in json.dumps(result["diff"])
+        assert "export AWS_PROFILE='lab-dev'\n" in profile_diff["after"]
         overrides = result["users"][1]["overrides"]
         block = len(text_of(bob, ".profile").splitlines()) - len(lines)
         assert {"file": profile, "line": key_line + block, "variable": "AWS_SECRET_ACCESS_KEY"} in overrides
         assert {o["variable"] for o in overrides} == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
         assert result["users"][0]["overrides"] == []
     assert SECRET in text_of(bob, ".profile"), "reported, never edited"
+
+
+def test_users_lines_never_show_and_their_file_names_reach_the_terminal_escaped(tmp_path, users):
+    """The reported attacks: a dotfile's own secrets in the diff, a file name that rewrites the operator's screen."""
+    fish_user = users[3]
+    gh_pat = "ghp_R4nd0mT0k3nF0rT3st1ngOnly0123456789"
+    db_password = "pg-Pa55w0rd-shellenv"
+    with open(os.path.join(fish_user.pw_dir, ".profile"), "a") as handle:
+        handle.write("export GH_PAT=%s\nDATABASE_URL=postgres://u:%s@h/db\n" % (gh_pat, db_password))
+    conf = fish_user.pw_dir
+    for part in (".config", "fish", "conf.d"):
+        conf = os.path.join(conf, part)
+        os.mkdir(conf, 0o755)
+        os.chown(conf, fish_user.pw_uid, fish_user.pw_gid)
+    trap = os.path.join(conf, "\x1b[2J\x1b[Hok: fake.fish")
+    os.mkfifo(trap)
+    os.chown(trap, fish_user.pw_uid, fish_user.pw_gid)
+    for extra in (("--check",), ()):
+        run, result = play(tmp_path, for_users([fish_user], ENV), *extra)
+        output = run.stdout + run.stderr
+        assert not result.get("failed"), output
+        assert "\x1b" not in output, "a raw escape reached the terminal"
+        assert "conf.d/\\x1b[2J\\x1b[Hok: fake.fish was not scanned for overrides" in output, output
+        for private in (gh_pat, db_password, "GH_PAT", "postgres://"):
+            assert private not in output and private not in json.dumps(result), private
+        profile = os.path.join(fish_user.pw_dir, ".profile")
+        (diff,) = [d for d in result["diff"] if d["before_header"] == profile + " (managed block)"]
+        assert diff["before"] == "" and diff["after"].startswith(BEGIN)
+    assert os.path.exists(trap) and gh_pat in text_of(fish_user, ".profile")
 
 
 def test_check_mode_changes_nothing_and_shows_the_diff(tmp_path, users):

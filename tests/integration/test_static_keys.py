@@ -6,8 +6,10 @@ for the key values: they must not appear in it, whatever the task did.
 
 import os
 import re
+import shlex
 import shutil
 import stat
+import time
 
 import pytest
 
@@ -240,3 +242,100 @@ def test_the_real_cli_no_longer_finds_keys_for_managed_profiles(tmp_path, clean)
     assert read(alice, "credentials") == (
         "[other]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (KEY_ID_2, SECRET_2)
     )
+
+
+# --- backups of the removed keys are not kept forever ---------------------------------
+
+DAY = 86400
+
+
+def old_backup(entry, days_old, name="credentials", pid=4242, text=CREDENTIALS_TEXT):
+    """A backup as an earlier run left it: the exact name, the user's, 0600, days_old days ago."""
+    when = time.time() - days_old * DAY
+    path = give(entry, "%s.%d.%s" % (name, pid, time.strftime("%Y-%m-%d@%H:%M:%S~", time.localtime(when))), text)
+    os.utime(path, (when, when))
+    return path
+
+
+def words(run):
+    """The run's output with line wrapping undone (Ansible wraps long warnings)."""
+    return " ".join((run.stdout + run.stderr).split())
+
+
+def test_old_backups_go_after_backup_days_and_every_survivor_is_named(tmp_path, clean):
+    alice = clean[0]
+    give(alice, "credentials", CREDENTIALS_TEXT)
+    old = old_backup(alice, 20, pid=11)
+    young = old_backup(alice, 2, pid=12)
+    run = run_play(tmp_path, [task(managed([alice]))])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert_no_values(run)
+    assert not os.path.lexists(old)
+    (made,) = set(backups_of(alice)) - {young}
+    assert read(alice, "credentials") == CREDENTIALS_AFTER
+    assert re.search(r'"backups_deleted": \[\s*"%s"' % re.escape(old), run.stdout)
+    shown = words(run)
+    for path, age in ((young, 2), (made, 0)):
+        assert re.search(r'"age_days": %d,\s*"path": "%s"' % (age, re.escape(path)), run.stdout), run.stdout
+        assert "%s: %s holds plain-text AWS keys" % (alice.pw_name, path) in shown
+    assert "sudo -u %s rm -- %s" % (alice.pw_name, shlex.quote(made)) in shown
+
+    # verify's check names what is left, by name only.
+    check = run_play(tmp_path, [{"labcloud.aws_sso.sso_identity": {"users": [alice.pw_name], "check": "token"}}])
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert_no_values(check)
+    for path in (young, made):
+        assert "%s may hold plain-text AWS keys" % path in words(check)
+
+    # 0 days: the next run deletes every one of them.
+    again = run_play(tmp_path, [task(managed([alice]), backup_days=0)])
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert backups_of(alice) == [] and "holds plain-text AWS keys" not in words(again)
+
+
+def test_without_backup_none_is_left(tmp_path, clean):
+    alice, bob = clean[:2]
+    for entry in (alice, bob):
+        give(entry, "credentials", CREDENTIALS_TEXT)
+        give(entry, "config", CONFIG_TEXT)
+    young = old_backup(bob, 1)
+    run = run_play(tmp_path, [task(managed([alice, bob]), backup=False)])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert_no_values(run)
+    for entry in (alice, bob):
+        assert backups_of(entry) == []
+        assert sorted(os.listdir(os.path.join(entry.pw_dir, ".aws"))) == ["config", "credentials"]
+        assert read(entry, "credentials") == CREDENTIALS_AFTER
+    assert re.search(r'"backups_deleted": \[\s*"%s"' % re.escape(young), run.stdout)
+
+
+def test_a_link_named_like_a_backup_is_not_followed_nor_deleted_through(tmp_path, clean):
+    alice = clean[0]
+    give(alice, "credentials", CREDENTIALS_TEXT)
+    # Alice's own file elsewhere in her home, and a root-only one, behind links named like old backups.
+    notes = os.path.join(alice.pw_dir, "notes.txt")
+    with open(notes, "w") as handle:
+        handle.write(CREDENTIALS_TEXT)
+    os.chown(notes, alice.pw_uid, alice.pw_gid)
+    vault = tmp_path / "vault"
+    vault.mkdir(mode=0o700)
+    secret = vault / "credentials"
+    secret.write_text("[dev]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (ROOT_KEY_ID, ROOT_SECRET))
+    links = {}
+    for pid, target in ((21, notes), (22, str(secret))):
+        link = os.path.join(alice.pw_dir, ".aws", "credentials.%d.2020-01-01@00:00:00~" % pid)
+        os.symlink(target, link)
+        os.lchown(link, alice.pw_uid, alice.pw_gid)
+        os.utime(link, (time.time() - 400 * DAY,) * 2, follow_symlinks=False)
+        links[link] = target
+    before = (snapshot(vault), os.stat(notes))
+    for options in ({}, {"backup_days": 0}, {"backup": False}):
+        run = run_play(tmp_path, [task(managed([alice]), **options)])
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert_no_values(run, ROOT_KEY_ID, ROOT_SECRET)
+        for link, target in links.items():
+            assert os.path.islink(link) and os.readlink(link) == target
+            assert link not in run.stdout
+    assert (snapshot(vault), os.stat(notes)) == before
+    with open(notes) as handle:
+        assert handle.read() == CREDENTIALS_TEXT

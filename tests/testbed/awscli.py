@@ -83,7 +83,7 @@ def installer_name(version=None):
 
 
 def mirror_file(version=None, variant=""):
-    """Path of an installer zip in the mirror; variant is "", "tampered", "untrusted" or "broken"."""
+    """Path of an installer zip in the mirror; variant is "", "tampered", "untrusted", "broken" or "rollback"."""
     base = paths.MIRROR / variant if variant else paths.MIRROR
     return base / installer_name(version)
 
@@ -440,8 +440,21 @@ def _expected_files(version):
     return files
 
 
+def _link_rollback():
+    """MIRROR/rollback/: the oldest release, validly signed, served under the latest's name.
+
+    A mirror that lags behind (or is made to) serves such a build as latest;
+    hard links, so it costs nothing and always matches the signed original.
+    """
+    oldest = min(paths.AWSCLI_RELEASES, key=lambda v: tuple(int(p) for p in v.split(".")))
+    src = mirror_file(oldest)
+    dst = mirror_file(None, "rollback")
+    _link(src, dst)
+    _link(src.with_name(src.name + ".sig"), dst.with_name(dst.name + ".sig"))
+
+
 def ensure_mirror(rebuild, timer):
-    for variant in ("tampered", "untrusted", "broken"):
+    for variant in ("tampered", "untrusted", "broken", "rollback"):
         (paths.MIRROR / variant).mkdir(parents=True, exist_ok=True)
     manifest_path = paths.MIRROR / ".manifest.json"
     try:
@@ -484,6 +497,7 @@ def ensure_mirror(rebuild, timer):
                 os.utime(p, (mtime, mtime))
         manifest[version] = want
         manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    _link_rollback()
     kill_agent(gnupg_home())
 
 

@@ -32,6 +32,8 @@ AWSCLI = CACHE / "awscli"
 #   MIRROR/untrusted/...  same names, signed by a key nobody trusts
 #   MIRROR/broken/...     the latest version only, validly signed, but its
 #                         aws/install fails half-way (rollback tests)
+#   MIRROR/rollback/awscli-exe-linux-x86_64.zip (+ .sig)
+#                         the OLDEST version, validly signed, served as latest
 MIRROR = CACHE / "mirror"
 # Throwaway signing keys made by the test tooling, never committed:
 #   GPG/test-signing.asc + GPG/test-signing.fpr   (the key tests trust)

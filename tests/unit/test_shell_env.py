@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_shell
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_env import (
     BEGIN,
     CREATED_NOTE,
     END,
     BlockError,
     converge,
-    mask_text,
     normalize,
     plan_user_files,
     remove_blocks,
@@ -393,13 +393,13 @@ def test_our_own_block_is_not_an_override():
 
 
 def test_masking_hides_secret_values_everywhere_else_untouched():
-    masked = mask_text(PROFILE + FISH + render_block("fish", [["MY_API_TOKEN", "tok-123"]]))
+    masked = mask_shell(PROFILE + FISH + render_block("fish", [["MY_API_TOKEN", "tok-123"]]))
     for secret in ("AKIAEXAMPLEKEY", "very secret", "'tok'", "s3cr3t", "tok-123"):
         assert secret not in masked
     assert "export AWS_ACCESS_KEY_ID=********\n" in masked
     assert "set -x AWS_SECRET_ACCESS_KEY ********\n" in masked
     assert "AWS_PROFILE=old; export AWS_PROFILE\n" in masked
-    assert mask_text(SKEL_BASHRC) == SKEL_BASHRC
+    assert mask_shell(SKEL_BASHRC) == SKEL_BASHRC
 
 
 # -- whole files, in a home (as root here; the module runs this as the user) ------------
@@ -442,7 +442,7 @@ def test_files_modes_idempotence_and_removal(home):
     after = contents(home)
     assert after[".bashrc"][1] == 0o644, "the existing mode is kept"
     assert after[".zshenv"][1] == 0o600 and after[".config/fish/conf.d/labcloud-aws-sso.fish"][1] == 0o600
-    assert [d["before_header"] for d in diffs] == changed
+    assert [d["before_header"] for d in diffs] == ["%s (managed block)" % path for path in changed]
     assert run(home) == ([], []), "a second run writes nothing"
     changed, _diffs = run(home, present=False)
     assert len(changed) == 4
@@ -454,6 +454,54 @@ def test_check_mode_writes_nothing_but_says_what_would_change(home):
     changed, diffs = run(home, check=True)
     assert len(changed) == 4 and contents(home) == before
     assert diffs[0]["after"] != diffs[0]["before"]
+
+
+USER_LINES = (
+    "# my own settings\n"
+    "export GH_PAT=ghp_R4nd0mT0k3nF0rT3st1ngOnly0123456789\n"
+    "DATABASE_URL=postgres://u:pw-Secr3t@h/db\n"
+    "alias ll='ls -l'\n"
+)
+
+
+def test_diffs_show_only_the_managed_block_never_the_users_lines(home):
+    (home / ".profile").write_text(USER_LINES)
+    env = ENV + [["MY_API_TOKEN", "tok-123"]]
+
+    def profile_diff(diffs):
+        (diff,) = [d for d in diffs if d["before_header"].startswith(str(home / ".profile"))]
+        return diff
+
+    def assert_only_block(diffs):
+        shown = json.dumps(diffs)
+        for private in ("ghp_", "GH_PAT", "postgres", "pw-Secr3t", "alias ll", "my own settings", "tok-123"):
+            assert private not in shown, private
+
+    _changed, diffs = run(home, shells=["bash"], env=env)
+    assert_only_block(diffs)
+    first = profile_diff(diffs)
+    assert first["before_header"] == first["after_header"] == "%s (managed block)" % (home / ".profile")
+    assert first["before"] == ""
+    assert first["after"] == mask_shell(render_block("sh", env))
+    assert "export MY_API_TOKEN=********\n" in first["after"]
+
+    _changed, diffs = run(home, shells=["bash"], env=[["AWS_PROFILE", "other"]])
+    assert_only_block(diffs)
+    second = profile_diff(diffs)
+    assert second["before"] == first["after"] and second["after"] == render_block("sh", [["AWS_PROFILE", "other"]])
+
+    _changed, diffs = run(home, shells=["bash"], present=False)
+    assert_only_block(diffs)
+    assert profile_diff(diffs)["before"] == second["after"] and profile_diff(diffs)["after"] == ""
+    assert (home / ".profile").read_text() == USER_LINES
+
+
+def test_a_removed_file_is_named_in_the_diff_header(tmp_path):
+    run(tmp_path, shells=["bash"])
+    _changed, diffs = run(tmp_path, shells=["bash"], present=False)
+    profile = [d for d in diffs if d["before_header"].startswith(str(tmp_path / ".profile"))][0]
+    assert profile["after_header"] == "%s (file removed)" % (tmp_path / ".profile")
+    assert profile["after"] == "" and BEGIN in profile["before"]
 
 
 def test_bash_login_file_is_the_first_one_bash_reads(home):
@@ -521,3 +569,14 @@ def test_scan_reports_files_and_skips_what_cannot_be_read(home):
     }
     assert "secret" not in json.dumps(overrides)
     assert len(warnings) == 1 and ".zshrc was not scanned" in warnings[0]
+
+
+def test_a_file_name_with_terminal_escapes_is_reported_escaped(home):
+    """The reported attack: a name in fish's conf.d that clears the screen and fakes an `ok:` line."""
+    conf = home / ".config" / "fish" / "conf.d"
+    conf.mkdir(parents=True)
+    os.mkfifo(conf / "\x1b[2J\x1b[Hok: fake.fish")
+    overrides, warnings = shell_env.scan_files(shell_env._scan_paths(shell_env.USER_SCAN, str(home)), ["AWS_PROFILE"])
+    assert overrides == [] and len(warnings) == 1
+    assert "\x1b" not in warnings[0] and warnings[0].isprintable()
+    assert "conf.d/\\x1b[2J\\x1b[Hok: fake.fish was not scanned" in warnings[0]

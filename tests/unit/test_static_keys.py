@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import static_keys
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError, scan
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import MASK
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys import (
     CONFIG,
     CREDENTIALS,
-    MASK,
     StaticKeysError,
-    mask,
     plan,
     process_user,
 )
@@ -312,56 +311,6 @@ def test_files_botocore_refuses_are_refused_with_the_line_never_the_value(text, 
         assert value not in info.value.redacted
 
 
-# --- mask() ------------------------------------------------------------------------
-
-
-def test_mask_hides_every_secret_value_and_keeps_the_rest():
-    masked = mask(CREDENTIALS_TEXT)
-    for value in VALUES:
-        assert value not in masked
-    assert "aws_secret_access_key = %s\n" % MASK in masked
-    assert "AWS_Access_Key_ID=%s\n" % MASK in masked
-    assert "Aws_Secret_Access_Key : %s\n" % MASK in masked
-    assert "aws_session_token = %s\n" % MASK in masked
-    assert "    max_concurrent_requests = 10\n" in masked
-    assert "region = eu-west-1\n" in masked and "# dev: the team account\n" in masked
-    assert len(masked.splitlines()) == len(CREDENTIALS_TEXT.splitlines())
-
-
-def test_mask_covers_commented_out_and_nested_keys_and_keeps_crlf():
-    text = (
-        "[dev]\r\n"
-        "# aws_secret_access_key = %s\r\n"
-        ";aws_access_key_id:%s\r\n"
-        "#   see https://example.com:443/docs\r\n"
-        "s3 =\r\n"
-        "    aws_secret_access_key = %s\r\n"
-        "    max_concurrent_requests = 10\r\n"
-        "aws_session_token =\r\n"
-        "  %s\r\n"
-        "\r\n"
-        "  # its second half\r\n"
-        "  %s\r\n"
-        "credential_process = /usr/bin/get-keys --secret %s"
-    ) % (SECRET, KEY_ID, SECRET_2, TOKEN[:20], TOKEN[20:], SECRET)
-    masked = mask(text)
-    assert masked == (
-        "[dev]\r\n"
-        "# aws_secret_access_key = ********\r\n"
-        ";aws_access_key_id:********\r\n"
-        "#   see https://example.com:443/docs\r\n"
-        "s3 =\r\n"
-        "    aws_secret_access_key = ********\r\n"
-        "    max_concurrent_requests = 10\r\n"
-        "aws_session_token =\r\n"
-        "  ********\r\n"
-        "\r\n"
-        "  # its second half\r\n"
-        "  ********\r\n"
-        "credential_process = ********"
-    )
-
-
 # --- differential: whatever the file, botocore reads the rest unchanged -------------
 
 _KEY_NAMES = st.sampled_from(
@@ -538,6 +487,8 @@ def test_missing_files_are_nothing_to_do(home):
         sections_removed=[],
         backup_files=[],
         remaining=[],
+        backups=[],
+        backups_deleted=[],
         diff=[],
     )
     assert os.listdir(home / ".aws") == []
