@@ -206,25 +206,28 @@ def _prctl(option, value):
     return libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0) == 0
 
 
-def _processes_of(uid, parent=None):
-    """Pids of uid's processes (with parent, only that pid's children), from /proc."""
-    found = []
+def _proc_table():
+    """{pid: (ppid, uid)} of every process, from /proc (empty where there is none)."""
+    table = {}
     try:
         names = os.listdir("/proc")
     except OSError:
-        return found
+        return table
     for name in names:
         if not name.isdigit():
             continue
         try:
             with open("/proc/%s/status" % name) as handle:
                 fields = dict(line.split(":", 1) for line in handle if ":" in line)
-            owner = int(fields["Uid"].split()[0])
+            table[int(name)] = (int(fields["PPid"]), int(fields["Uid"].split()[0]))
         except (OSError, ValueError, KeyError, IndexError):
             continue
-        if owner == uid and (parent is None or fields.get("PPid", "").strip() == str(parent)):
-            found.append(int(name))
-    return found
+    return table
+
+
+def _processes_of(uid):
+    """Pids of uid's processes."""
+    return [pid for pid, (_ppid, owner) in _proc_table().items() if owner == uid]
 
 
 def _set_limits(limits, timeout, uid):
@@ -301,6 +304,9 @@ def _child(acct, write_fd, func, args, timeout, limits):
     try:
         _deadline = time.monotonic() + timeout
         os.setsid()
+        # Orphans of the part come back to the child, which ends them all
+        # before it exits; the parent is the same for a child it kills.
+        _become_subreaper()
         devnull = os.open(os.devnull, os.O_RDWR)
         # Nothing of root's: anything printed by accident must not corrupt
         # the module's JSON, and the user must not write to root's stderr.
@@ -325,6 +331,8 @@ def _child(acct, write_fd, func, args, timeout, limits):
         view = memoryview(data.encode("utf-8"))
         while view:
             view = view[os.write(write_fd, view) :]
+        # What the part started ends with it (a `sleep &` in a .bashrc).
+        end_children(seconds=max(0.5, min(_SWEEP_SECONDS, remaining())))
     except BaseException:  # noqa: BLE001 - the parent reports a child that said nothing
         status = 70
     os._exit(status)
@@ -364,9 +372,10 @@ def _start(index, acct, func, args, timeout, limits):
     return _Part(index, acct, pid, read_fd, time.monotonic() + timeout, timeout)
 
 
-def _orphans(uid, busy):
-    """Pids of our children that run as uid and are not a part we still wait for."""
-    return [pid for pid in _processes_of(uid, parent=os.getpid()) if pid not in busy]
+def _children(exclude=()):
+    """Pids of this process's children, but those in exclude."""
+    me = os.getpid()
+    return [pid for pid, (ppid, _uid) in _proc_table().items() if ppid == me and pid not in exclude]
 
 
 def _signal(pid, sig, group=False):
@@ -379,42 +388,60 @@ def _signal(pid, sig, group=False):
         pass
 
 
-def _reap(pid):
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:
-        return True
+def _wait(pid, give_up):
+    """Reap pid if it ends before give_up (monotonic): its status, or None.
+
+    Never blocks for good: a process stuck in the kernel (a read on a hung
+    NFS mount) cannot even be killed until it returns.
+    """
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return 0
+        if done == pid:
+            return status
+        if time.monotonic() >= give_up:
+            return None
+        time.sleep(0.005)
+
+
+def end_children(exclude=(), seconds=_SWEEP_SECONDS):
+    """Kill and reap every child of this process but those in exclude, until there is none.
+
+    This process is a child subreaper, so the orphans of whatever it started
+    come back to it as children; a process's children are handed over
+    before it can be reaped, so once no child is left, no descendant is
+    either. Stopping before killing keeps a fork bomb from outrunning the
+    loop: a stopped process cannot fork, and the process limit bounds how
+    many there can be. Returns the pids that could not be ended in time.
+    """
+    give_up = time.monotonic() + seconds
+    while True:
+        children = _children(exclude)
+        if not children or time.monotonic() >= give_up:
+            return children
+        for pid in children:
+            _signal(pid, signal.SIGSTOP)
+        for pid in children:
+            _signal(pid, signal.SIGKILL, group=True)
+            _signal(pid, signal.SIGKILL)
+        for pid in children:
+            _wait(pid, min(give_up, time.monotonic() + 0.05))
 
 
 def _end_part(part, busy):
-    """Kill the part's session and whatever left it, then reap everything.
-
-    Stopping before killing keeps a fork bomb from outrunning the sweep:
-    a stopped process cannot fork, and the process limit bounds how many
-    there can be.
-    """
+    """Kill the part's session and its child, then whatever came back to us from it."""
     _signal(part.pid, signal.SIGKILL, group=True)
     _signal(part.pid, signal.SIGKILL)
-    try:
-        _pid, status = os.waitpid(part.pid, 0)
-    except ChildProcessError:
+    status = _wait(part.pid, time.monotonic() + _SWEEP_SECONDS)
+    end_children(busy)
+    if status is None:
+        part.problem = part.problem or (
+            "the process acting as user %s could not be ended (stuck in the kernel: a hung network home?); "
+            "it was left behind" % part.acct.name
+        )
         status = 0
-    give_up = time.monotonic() + _SWEEP_SECONDS
-    quiet_rounds = 0
-    while time.monotonic() < give_up and quiet_rounds < 3:
-        orphans = _orphans(part.acct.uid, busy)
-        if not orphans:
-            quiet_rounds += 1
-            time.sleep(0.01)
-            continue
-        quiet_rounds = 0
-        for pid in orphans:
-            _signal(pid, signal.SIGSTOP)
-        for pid in orphans:
-            _signal(pid, signal.SIGKILL, group=True)
-            _signal(pid, signal.SIGKILL)
-        for pid in orphans:
-            _reap(pid)
     return status
 
 

@@ -290,3 +290,20 @@ def test_bad_bounds_name_the_option():
             user_files.bounds_from(params)
         assert word in str(info.value)
     assert user_files.bounds_from({}) == dict(timeout=user_files.DEFAULT_TIMEOUT, parallel=user_files.DEFAULT_PARALLEL)
+
+
+def test_a_process_orphaned_after_the_part_returned_is_ended_too(users):
+    """The shell that started `setsid sleep 600 &` is still exiting when the part returns."""
+    import subprocess
+    import time
+
+    alice = users[0]
+
+    def leave_a_slow_parent():
+        subprocess.Popen(["/bin/sh", "-c", "setsid sleep 600 </dev/null >/dev/null 2>&1 & sleep 0.5"])
+        return "returned"
+
+    before = user_files._processes_of(alice.uid)
+    assert run_as(alice, leave_a_slow_parent) == "returned"
+    time.sleep(1)
+    assert _processes_of(alice.uid, before) == []
