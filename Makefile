@@ -96,6 +96,7 @@ bench: collection testbed
 	$(BIN)/python bench/setup_fleet.py
 	$(BIN)/python bench/verify_fleet.py
 	$(BIN)/python bench/profiles.py
+	$(BIN)/python bench/contained_fleet.py
 
 # docs/img/report.png: the fleet report's page, rendered by headless chromium
 # from the sample lab in tests/testbed/report_sample.py.

@@ -77,16 +77,18 @@ def podman(*args, check=True):
 
 
 class Hosts:
-    """Fresh containers with `users` lab users each, removed on exit."""
+    """Fresh containers with `users` lab users each, removed on exit;
+    run_args go to `podman run` (resource limits)."""
 
-    def __init__(self, count, users):
+    def __init__(self, count, users, run_args=()):
         tag = secrets.token_hex(3)
         self.names = ["bench-%s-%d" % (tag, i) for i in range(count)]
         self.users = ["student%02d" % i for i in range(users)]
+        self.run_args = list(run_args)
 
     def __enter__(self):
         for name in self.names:
-            podman("run", "-d", "--name", name, "--network", "host", IMAGE, "sleep", "infinity")
+            podman("run", "-d", "--name", name, "--network", "host", *self.run_args, IMAGE, "sleep", "infinity")
             script = "for u in %s; do useradd -m -s /bin/bash $u; done" % " ".join(self.users)
             podman("exec", name, "sh", "-c", script)
         return self
@@ -242,11 +244,11 @@ def report(results, command):
     return "\n".join(lines)
 
 
-def write_docs(section):
+def write_docs(section, start=START, end=END):
     text = DOC.read_text()
-    if START in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1]
+    if start in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
         text = head + section + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"

@@ -75,7 +75,8 @@ class ActionModule(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
     def _fail(self, result, msg, **extra):
-        result.update(failed=True, changed=False, msg=msg, **extra)
+        # A failure can name a user's file or quote the target module's output.
+        result.update(failed=True, changed=False, msg=printable(msg), **extra)
         return result
 
     def _run(self, result, task_vars):

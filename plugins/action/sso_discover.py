@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 
 import yaml
@@ -27,6 +28,29 @@ HEADER = (
     "# from sso-session %(session)s (%(start_url)s): %(profiles)d profiles in %(accounts)d accounts.\n"
     "# Review, then commit; run the playbook again to see what changed in the directory.\n"
 )
+
+
+# What a YAML 1.2 reader (yq, ruamel, Go and JS parsers) takes for a number:
+# decimal (012345678901 too), octal 0o, hex 0x, floats, .inf and .nan.
+# PyYAML follows YAML 1.1, where "012345678901" (a leading 0, then an 8 or a
+# 9) is no number, and leaves it plain: those tools read 12345678901.
+_NUMBER_LIKE = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?"
+    r"|0[oxb][0-9a-f_]+|\.inf|\.nan)",
+    re.IGNORECASE,
+)
+
+
+class _Dumper(yaml.SafeDumper):
+    """safe_dump that quotes every string a YAML 1.1 or 1.2 reader could take for a number."""
+
+    def represent_str(self, data):
+        if _NUMBER_LIKE.fullmatch(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        return super().represent_str(data)
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)
 
 
 def render(variable, session, start_url, pairs, settings):
@@ -52,8 +76,10 @@ def render(variable, session, start_url, pairs, settings):
         profiles=len(pairs),
         accounts=len({p["account_id"] for p in pairs}),
     )
-    # Account ids are strings with meaningful leading zeros: safe_dump quotes them.
-    body = yaml.safe_dump({str(variable): entries}, default_flow_style=False, sort_keys=False, allow_unicode=True)
+    # Account ids are strings with meaningful leading zeros: _Dumper quotes them.
+    body = yaml.dump(
+        {str(variable): entries}, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True
+    )
     return "---\n" + header + body
 
 

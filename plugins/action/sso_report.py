@@ -14,12 +14,12 @@ import os
 import tempfile
 
 from ansible import constants as C
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.utils.display import Display
 
 from ansible_collections.labcloud.aws_sso.plugins.modules import sso_report as sso_report_module
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction
 
 display = Display()
 
@@ -74,28 +74,26 @@ def _previous_findings(path):
         return None
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    # One report for the whole play, however many hosts the play has.
-    BYPASS_HOST_LOOP = True
-    _supports_check_mode = True
+class ActionModule(ControllerAction):
+    MODULE = sso_report_module
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        validation = ArgumentSpecValidator(sso_report_module.ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            result.update(failed=True, changed=False, msg="sso_report: " + "; ".join(validation.error_messages))
-            return result
-        params = validation.validated_parameters
+    def act(self, params, result):
+        dest = os.path.abspath(os.path.expanduser(params["dest"]))
+        if params["validate_only"]:
+            return self._validate(result, params, dest)
         try:
             report = fleet_report.build(
-                params["results"], fail_on=params["fail_on"], title=params["title"], hosts=params["hosts"]
+                params["results"],
+                fail_on=params["fail_on"],
+                title=params["title"],
+                hosts=params["hosts"],
+                limit=params["limit"],
+                preview=self._task.check_mode,
             )
         except fleet_report.ReportError as exc:
-            result.update(failed=True, changed=False, msg="sso_report: nothing written: %s" % exc)
+            result.update(failed=True, msg="sso_report: nothing written: %s" % exc)
             return result
 
-        dest = os.path.abspath(os.path.expanduser(params["dest"]))
         files = {kind: os.path.join(dest, name) for kind, name in FILES.items()}
         # `changed` says whether the fleet's findings changed since the report
         # last written there, so that a no-op re-run of setup or verify stays
@@ -122,6 +120,7 @@ class ActionModule(ActionBase):
         result.update(
             changed=changed,
             files=files,
+            written=not self._task.check_mode,
             totals=report["totals"],
             rows=report["rows"],
             failed_statuses=report["failed_statuses"],
@@ -130,8 +129,30 @@ class ActionModule(ActionBase):
         )
         return result
 
+    def _validate(self, result, params, dest):
+        """Only the options: what the report at the end of the play would refuse, refused now."""
+        problems = []
+        try:
+            fleet_report.check_fail_on(params["fail_on"])
+        except fleet_report.ReportError as exc:
+            problems.append(str(exc))
+        if os.path.exists(dest) and not os.path.isdir(dest):
+            problems.append("dest %s is not a directory; choose a directory the controller user can write" % dest)
+        if problems:
+            result.update(failed=True, msg=self.who() + "; ".join(problems))
+        return result
+
+    def who(self):
+        # Before any host is touched, the playbooks pass their own variables: name those.
+        if boolean(self._task.args.get("validate_only", False), strict=False):
+            return "sso_report (fail_on is the playbook's verify_fail_on, dest its verify_report_dir): "
+        return super().who()
+
     def _show(self, report, files):
         for line, level in fleet_report.render_text(report):
             display.display(line, color=COLORS.get(level))
-        where = "would be written to" if self._task.check_mode else "written to"
-        display.display("report %s %s (open %s)" % (where, os.path.dirname(files["html"]), files["html"]))
+        if self._task.check_mode:
+            # A path here would send a reader to a file this run did not write.
+            display.display("report not written (check mode)")
+        else:
+            display.display("report written to %s (open %s)" % (os.path.dirname(files["html"]), files["html"]))

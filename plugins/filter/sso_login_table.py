@@ -35,18 +35,9 @@ _value:
   elements: str
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import LoginInputError, login_table
-
-
-def sso_login_table(rows, kind="pending"):
-    try:
-        return login_table(rows, kind)
-    except LoginInputError as exc:
-        raise AnsibleFilterError(str(exc)) from None
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import as_filter, login_table
 
 
 class FilterModule:
     def filters(self):
-        return {"sso_login_table": sso_login_table}
+        return {"sso_login_table": as_filter(login_table)}

@@ -35,18 +35,9 @@ _value:
   elements: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import LoginInputError, login_users
-
-
-def sso_login_users(declared, wanted=None):
-    try:
-        return login_users(declared, wanted)
-    except LoginInputError as exc:
-        raise AnsibleFilterError(str(exc)) from None
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import as_filter, login_users
 
 
 class FilterModule:
     def filters(self):
-        return {"sso_login_users": sso_login_users}
+        return {"sso_login_users": as_filter(login_users)}

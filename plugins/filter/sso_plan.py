@@ -9,8 +9,9 @@ short_description: Work out, for one host, what each of the sso role's modules d
 version_added: 0.1.0
 description:
   - Merges the lab's declaration (sessions, profiles, services, per-user choices and role-level
-    defaults) into the C(users) lists of M(labcloud.aws_sso.aws_config), M(labcloud.aws_sso.shell_env)
-    and M(labcloud.aws_sso.static_keys), so that a host costs one call per module whatever its number of users.
+    defaults) into the C(users) lists of M(labcloud.aws_sso.aws_config), M(labcloud.aws_sso.shell_env),
+    M(labcloud.aws_sso.static_keys) and M(labcloud.aws_sso.sso_logout), so that a host costs one call per
+    module whatever its number of users.
   - Checks every user entry first and fails with all problems at once, each naming the field and the fix.
   - Used by the C(labcloud.aws_sso.sso) role; see its documentation for the meaning of each field.
 options:
@@ -50,6 +51,14 @@ options:
         O(defaults) and refuses per-user variables.
     type: str
     default: user
+  on_problems:
+    description:
+      - V(fail) raises an error listing every problem. V(return) returns them in RV(_value.problems) instead,
+        for a following M(ansible.builtin.fail) task to show as the task's own message (the C(sso) role does
+        this, so the message starts with the user or the variable to fix).
+    type: str
+    choices: [fail, return]
+    default: fail
 """
 
 EXAMPLES = r"""
@@ -82,23 +91,52 @@ _value:
         - The O(labcloud.aws_sso.sso_identity#module:users) list, for the users still given profiles, with the
           profile and region their shells select.
       type: list
+    logout:
+      description:
+        - The O(labcloud.aws_sso.sso_logout#module:users) list, for the users with C(state=absent), whose sign-ins
+          are ended and their token and credential caches removed.
+      type: list
     present:
       description: Users handled on this host.
       type: list
     missing:
       description: Users not on this host (skipped with O(missing_users=skip)).
       type: list
+    problems:
+      description:
+        - With O(on_problems=return), every problem found, each naming the user or role variable first and
+          then the fix; empty when there is none. The other lists are then empty.
+        - A mistake in C(aws_sso_sessions), C(aws_sso_profiles) or C(aws_sso_services) is said once, not once
+          per user.
+      type: list
+      elements: str
 """
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_plan import PlanError, plan
 
+EMPTY = ("config", "env", "keys", "identity", "logout", "present", "missing")
 
-def sso_plan(users, defaults, sessions, profiles, services=None, passwd=None, missing_users="fail", scope="user"):
+
+def sso_plan(
+    users,
+    defaults,
+    sessions,
+    profiles,
+    services=None,
+    passwd=None,
+    missing_users="fail",
+    scope="user",
+    on_problems="fail",
+):
+    if on_problems not in ("fail", "return"):
+        raise AnsibleFilterError("sso_plan: on_problems must be fail or return, not %r" % (on_problems,))
     try:
-        return plan(users, defaults, sessions, profiles, services, passwd, missing_users, scope)
+        return dict(plan(users, defaults, sessions, profiles, services, passwd, missing_users, scope), problems=[])
     except PlanError as exc:
+        if on_problems == "return":
+            return dict({key: [] for key in EMPTY}, system_env=None, problems=exc.problems)
         raise AnsibleFilterError("labcloud.aws_sso.sso: nothing written: " + "; ".join(exc.problems)) from None
 
 

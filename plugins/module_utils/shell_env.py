@@ -358,7 +358,7 @@ def normalize(params):
     default_shells = params.get("shells") or ["auto"]
     users = params.get("users") or []
     if scope == "user" and not users:
-        errors.append("users: list at least one user with scope=user (or use scope=system)")
+        errors.append("users: list at least one user, or give one with user:, with scope=user (or use scope=system)")
     if scope == "system" and params.get("env") is None and default_state == "present":
         errors.append("env: give the variables to set host-wide, or state: absent to remove them")
     seen = {}

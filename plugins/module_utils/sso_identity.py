@@ -44,6 +44,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils import (
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, describe_os_error
 
 # Worst first: the order a report lists problems in.
@@ -173,7 +174,7 @@ def _advice(status, row, cli_path):
         else "sign in: `aws sso login --profile %s` as the user, or playbook labcloud.aws_sso.login" % row["profile"]
     )
     if status == "login_required":
-        return "not signed in (token %s); %s" % (row["token"]["state"], login)
+        return _login_required(row, login)
     if status == "forbidden":
         return (
             "role %s is not assigned to this user in account %s; ask the Identity Center admin to assign it, or drop the profile"
@@ -187,6 +188,20 @@ def _advice(status, row, cli_path):
             cli_path or " or ".join(CLI_CANDIDATES)
         )
     return None
+
+
+def _login_required(row, login):
+    """Why a profile needs a sign-in: the cache may still call a token good that the portal has refused."""
+    state = row["token"]["state"] if row["token"] else "unknown"
+    if row.get("checked") == "token" or not row["token"] or not sso_cache.usable(row["token"]):
+        return "not signed in (token %s); %s" % (state, login)
+    why = (
+        "the portal refused the token although the cache says it is valid until %s"
+        % (row["token"].get("expires_at") or "later")
+        if state in ("valid", "expiring")
+        else "the token expired and the portal refused to refresh it"
+    )
+    return "the sign-in was ended or revoked (signed out elsewhere, or by an administrator): %s; %s" % (why, login)
 
 
 def _token_for(home, uid, settings):
@@ -219,7 +234,8 @@ def _base_row(profile):
         "start_url": None,
         "expected_account": None,
         "expected_role": None,
-        "token": sso_cache.token_status(None),
+        # None until read: a profile whose sign-in cannot be located has no known token state.
+        "token": None,
         "account": None,
         "arn": None,
         "role": None,
@@ -238,7 +254,12 @@ def _run_cli(cli, profile, env, argv_prefix=None):
     argv = list(argv_prefix or []) + [cli, "sts", "get-caller-identity", "--output", "json"]
     if profile:
         argv += ["--profile", profile]
-    done = bounded_process.run(argv, env, CLI_TIMEOUT)
+    try:
+        done = bounded_process.run(argv, env, CLI_TIMEOUT)
+    except OSError as exc:
+        # Found by root but not runnable by the user (under /root, mode 0700):
+        # an error row that says so, never a row without a status.
+        return 126, "", "the AWS CLI at %s could not be started as this user: %s" % (cli, exc.strerror or exc)
     if done.timed_out:
         return 124, "", "the AWS CLI did not answer within %d s; it was ended" % done.timeout
     return done.returncode, bounded_process.text(done.stdout), bounded_process.text(done.stderr)
@@ -460,13 +481,97 @@ def shell_verdict(home, names, shell_ident, default_profile, default_row):
     return {"variable": variable, "file": path, "line": line, "message": why + where}
 
 
+def shell_identity(code, stdout, stderr):
+    """What the CLI run in the user's shell got: arn, account, role, user_id, or message when it failed."""
+    ident = None
+    if code == 0:
+        try:
+            ident = json.loads(stdout)
+        except ValueError:
+            pass
+    if not isinstance(ident, dict):
+        message = classify(code, stderr)[1] if code else "the AWS CLI printed something that is not JSON"
+        return {"arn": None, "account": None, "role": None, "user_id": None, "message": mask_message(message)}
+    arn = ident.get("Arn")
+    return {"arn": arn, "account": ident.get("Account"), "role": role_from_arn(arn)[1], "user_id": ident.get("UserId")}
+
+
+def as_the_shell_gets(row, shell_ident, why):
+    """Make row env_override, showing the identity the user's shell really gets
+    (not the clean --profile check's), and what that check said."""
+    before = "with --profile %s alone the check said %s" % (row["profile"], row["status"])
+    if row["account"]:
+        before += " (account %s role %s)" % (row["account"], row["role"])
+    row.update(status="env_override", account_matches=None, role_matches=None)
+    for key in ("account", "arn", "role", "user_id"):
+        row[key] = shell_ident.get(key)
+    if row["account"] and row["expected_account"]:
+        row["account_matches"] = row["account"] == row["expected_account"]
+    if row["role"] and row["expected_role"]:
+        row["role_matches"] = row["role"] == row["expected_role"]
+    if shell_ident.get("message"):
+        gets = "in the user's shell the AWS CLI fails: %s" % shell_ident["message"]
+    elif row["arn"] and row["arn"] in why:
+        gets = None  # the reason already names what the shell gets
+    else:
+        gets = "the user's shell gets account %s role %s" % (row["account"], row["role"] or row["arn"])
+    row["message"] = "; ".join(part for part in (why, gets, before) if part)
+
+
 # -- one user, as that user ----------------------------------------------------
 
 
-def _profiles_to_check(config, wanted):
+def _profiles_to_check(config, wanted, config_error):
     if wanted:
         return list(wanted)
+    if config_error:
+        # The profiles would come from the file itself, which names none when
+        # it cannot be read: one row for the whole file says why, and counts.
+        return [None]
     return config.sso_profile_names()
+
+
+def _read_config(acct):
+    """(SsoConfig, None), or an empty one and why ~/.aws/config cannot be used (masked, printable)."""
+    config_path = os.path.join(acct.home, ".aws", "config")
+    try:
+        state = atomic_file.read_state(config_path, owner=acct.uid)
+        return SsoConfig(state["content"] if state["exists"] else ""), None
+    except ConfigFileError as exc:
+        reason = "%s: %s" % (config_path, exc.redacted)
+    except UserFileError as exc:
+        reason = str(exc)
+    except OSError as exc:
+        reason = describe_os_error(exc, acct)
+    # The parser's message can quote a line of the file; the file is the user's.
+    return SsoConfig(""), printable(mask_message(reason), one_line=True)
+
+
+def _sign_in_of(config, profile):
+    """Where the token of a profile the CLI refuses would be: its sso_session
+    (or legacy start URL), even when the rest of its settings is broken; None
+    when the profile names neither."""
+    values = config.profiles.get(profile) or {}
+    session = values.get("sso_session")
+    if session:
+        start_url = (config.sessions.get(session) or {}).get("sso_start_url")
+        return {"session": session, "start_url": start_url, "legacy": False}
+    if values.get("sso_start_url"):
+        return {"session": None, "start_url": values["sso_start_url"], "legacy": True}
+    return None
+
+
+def _broken_profile(row, acct, config, reason):
+    """A profile the CLI would refuse: config_error, with the state of the sign-in it names when there is one."""
+    row.update(status="config_error", message=reason + _fix_hint("config_error"))
+    located = _sign_in_of(config, row["profile"])
+    if located is None:
+        return
+    row.update(session=located["session"], start_url=located["start_url"])
+    try:
+        row["token"] = _token_for(acct.home, acct.uid, located)[0]
+    except UserFileError:
+        pass  # the token state stays unknown; the config is what to fix first
 
 
 def user_work(acct, spec):
@@ -474,21 +579,10 @@ def user_work(acct, spec):
     profile's problem: each problem becomes that profile's status."""
     started = time.monotonic()
     result = {"user": acct.name, "home": acct.home, "error": None, "profiles": [], "shell": None}
-    config_path = os.path.join(acct.home, ".aws", "config")
-    config_error = None
-    try:
-        state = atomic_file.read_state(config_path, owner=acct.uid)
-        text = state["content"] if state["exists"] else ""
-        config = SsoConfig(text)
-    except ConfigFileError as exc:
-        config, config_error = SsoConfig(""), "%s: %s" % (config_path, exc.redacted)
-    except UserFileError as exc:
-        config, config_error = SsoConfig(""), str(exc)
-    except OSError as exc:
-        config, config_error = SsoConfig(""), describe_os_error(exc, acct)
+    config, config_error = _read_config(acct)
 
     rows = []
-    for profile in _profiles_to_check(config, spec.get("profiles")):
+    for profile in _profiles_to_check(config, spec.get("profiles"), config_error):
         row = _base_row(profile)
         rows.append(row)
         if config_error:
@@ -497,7 +591,7 @@ def user_work(acct, spec):
         try:
             settings = config.sso_settings(profile)
         except SsoConfigError as exc:
-            row.update(status="config_error", message=str(exc) + _fix_hint("config_error"))
+            _broken_profile(row, acct, config, str(exc))
             continue
         row.update(
             session=settings["session"],
@@ -524,7 +618,8 @@ def user_work(acct, spec):
             token_only(row)
     elif cli is None:
         for row in todo:
-            row.update(status="cli_missing", checked=check, message=_advice("cli_missing", row, spec.get("cli_wanted")))
+            # checked stays token: no CLI ran, so the account and role are as unknown as offline.
+            row.update(status="cli_missing", message=_advice("cli_missing", row, spec.get("cli_wanted")))
     else:
         env = cli_environment(acct.home, acct.name, spec.get("environment"))
         if spec.get("region"):
@@ -611,22 +706,14 @@ def _shell(acct, spec, cli, rows):
         return shell_failed(rows, login_shell, "the login shell %s could not be run: %s" % (login_shell, exc))
     except ShellCheckFailed as exc:
         return shell_failed(rows, login_shell, str(exc), exc.forged)
-    shell_ident = {"arn": None, "account": None}
-    if code == 0:
-        try:
-            ident = json.loads(ident_out)
-        except ValueError:
-            ident = None
-        if isinstance(ident, dict):
-            shell_ident = {"arn": ident.get("Arn"), "account": ident.get("Account")}
-    else:
-        shell_ident["message"] = classify(code, stderr)[1]
+    shell_ident = shell_identity(code, ident_out, stderr)
     default_profile = (
         spec.get("default_profile")
         or names.get("AWS_PROFILE")
         or ("default" if any(r["profile"] == "default" for r in rows) else None)
     )
-    default_row = next((r for r in rows if r["profile"] == default_profile), None)
+    # A row without a profile (a config that does not parse) is nobody's default.
+    default_row = next((r for r in rows if default_profile and r["profile"] == default_profile), None)
     if default_row is None and rows and any(name in names for name in STATIC_KEY_VARS):
         default_row = rows[0]
     override = shell_verdict(acct.home, names, shell_ident, default_profile, default_row)
@@ -636,8 +723,7 @@ def _shell(acct, spec, cli, rows):
         message = override.pop("message")
         default_row["env_override"] = override
         if default_row["status"] in _SHELL_JUDGED:
-            default_row["status"] = "env_override"
-            default_row["message"] = message
+            as_the_shell_gets(default_row, shell_ident, message)
     return {
         "shell": login_shell,
         "default_profile": default_profile,

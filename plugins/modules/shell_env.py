@@ -46,7 +46,7 @@ options:
     description:
       - The users to set the variables for, each with settings of their own or the top-level O(env),
         O(state) and O(shells).
-      - Required with O(scope=user). With O(scope=system), the users listed are scanned for overrides (their
+      - With O(scope=user), O(users) or O(user) is required. With O(scope=system), the users listed are scanned for overrides (their
         files are read as them) and only O(users[].user) and O(users[].state=absent) may be given; the latter
         removes that user's own blocks (left from O(scope=user)), the only write to a user's file then.
       - A user missing on the host, or a file of theirs that cannot be written, fails that user; the others
@@ -86,6 +86,13 @@ options:
         type: list
         elements: str
         choices: [auto, bash, zsh, fish]
+  user:
+    description:
+      - One user, with the top-level O(env), O(state) and O(shells); the same as a one-entry O(users) list
+        naming only that user, as M(labcloud.aws_sso.aws_config) takes O(user). RV(users) then has this one
+        entry.
+      - Mutually exclusive with O(users). There is no default user.
+    type: str
   env:
     description:
       - The variables for every user (or, with O(scope=system), for the whole host), as in O(users[].env).
@@ -175,9 +182,8 @@ EXAMPLES = r"""
 
 - name: Remove dave's settings (his files go back to what they were)
   labcloud.aws_sso.shell_env:
-    users:
-      - user: dave
-        state: absent
+    user: dave
+    state: absent
   become: true
 
 - name: One setting for everybody on the host, in the system-wide files
@@ -191,7 +197,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 users:
-  description: One result per entry of O(users), in the same order.
+  description: One result per entry of O(users), in the same order (with O(user), that one user's).
   returned: always
   type: list
   elements: dict
@@ -296,6 +302,7 @@ USER_SPEC = dict(
 
 ARGUMENT_SPEC = dict(
     users=dict(type="list", elements="dict", options=USER_SPEC),
+    user=dict(type="str"),
     env=dict(type="raw"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     shells=dict(type="list", elements="str", choices=SHELL_CHOICES, default=["auto"]),
@@ -336,8 +343,13 @@ def _users_results(module, entries, scope, base_items, bounds):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("users", "user")], supports_check_mode=True
+    )
     params = module.params
+    if params["user"] is not None:
+        # One user with the top-level settings, as an entry of users would be.
+        params["users"] = [dict(user=params["user"], env=None, state=None, shells=None)]
     entries, base_items, errors = shell_env.normalize(params)
     if errors:
         module.fail_json(

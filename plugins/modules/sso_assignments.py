@@ -20,7 +20,7 @@ description:
   - The portal endpoint is resolved as the AWS CLI resolves it for a profile without a C(services) block,
     C(AWS_ENDPOINT_URL_SSO), then C(AWS_ENDPOINT_URL) (both from O(cli_environment)), then
     C(https://portal.sso.REGION.amazonaws.com) for the session's C(sso_region). C(AWS_CA_BUNDLE) and the proxy
-    variables of O(cli_environment) apply as they do to the CLI. The task's own environment is not used: under
+    variables of O(cli_environment) apply as they do to the CLI. The task's own environment is not used, as under
     become it is root's, not the users'.
   - Only a token that has not expired is used. A missing, expired or foreign token, or one the portal refuses,
     gives RV(users[].status=login_required) and nothing is listed; this module never signs in nor refreshes.

@@ -43,17 +43,23 @@ description:
     role credentials it cached, the status is C(ok) with a C(token) state of C(expired) or C(missing) and a message
     saying so: the profile stops working when those credentials expire. Nothing to do otherwise."
   - "C(login_required): no usable sign-in (token missing, expired and not refreshable, or revoked on the portal).
-    The user signs in with C(aws sso login), or IT runs playbook C(labcloud.aws_sso.login)."
+    The user signs in with C(aws sso login), or IT runs playbook C(labcloud.aws_sso.login). When the token cache
+    still calls the token good but the portal refuses it, the message says the sign-in was ended or revoked
+    (signed out elsewhere or by an administrator) instead of \"not signed in\"."
   - "C(forbidden): the portal refused the role (ForbiddenException): the permission set is not assigned to this
     user in that account. Ask the Identity Center administrator to assign it, or drop the profile."
   - "C(wrong_account): the CLI got another account or role than the profile names (a C(credential_process),
     a typo in the account id, a role of the same name elsewhere). Fix the profile."
   - "C(env_override) (O(check=shell) only): the user's shell overrides the profile. Remove the variable from the
-    file named, and rotate an exported static key."
+    file named, and rotate an exported static key. The row's account, role and ARN are what the CLI got in the
+    user's shell (none when it failed there, with its message), not what the profile alone gets; the message
+    says both."
   - "C(cli_missing): no AWS CLI where it was looked for. Install it (role C(labcloud.aws_sso.awscli))."
   - "C(config_error): the CLI (or botocore's parser) refuses the config, with the CLI's own message, for example
     a profile that names an sso-session that does not exist. Fix C(~/.aws/config), for example by running
-    playbook C(labcloud.aws_sso.setup) again."
+    playbook C(labcloud.aws_sso.setup) again. When the file cannot be read or parsed at all and the entry lists no
+    C(profiles), the user gets one C(config_error) row with RV(users[].profiles[].profile) C(null) and the
+    parser's message (secret values masked), so that O(fail_on) sees it."
   - "C(unreachable): the portal, OIDC or STS endpoint could not be reached (refused, DNS, TLS, proxy, timeout).
     Check the host's network, proxy and firewall."
   - "C(error): anything else, with the CLI's message; with O(check=shell) also a shell check that gave no
@@ -215,7 +221,10 @@ users:
       elements: dict
       contains:
         profile:
-          description: The profile (C(default) for C([default])).
+          description:
+            - The profile (C(default) for C([default])).
+            - C(null) for the one C(config_error) row of a user whose C(~/.aws/config) cannot be read or parsed
+              when the entry lists no C(profiles) (the file itself would have named them).
           type: str
         status:
           description: One of C(ok), C(login_required), C(forbidden), C(wrong_account), C(env_override),
@@ -238,7 +247,10 @@ users:
           description: The profile's C(sso_role_name).
           type: str
         token:
-          description: The sign-in's state, read before the CLI ran. Never the token itself.
+          description:
+            - The sign-in's state, read before the CLI ran. Never the token itself.
+            - For a C(config_error) profile, the state of the token of the sso-session (or legacy start URL) the
+              profile names; C(null) when the profile names none or the config could not be read.
           type: dict
           contains:
             state:
@@ -254,16 +266,16 @@ users:
               description: Whether the CLI can refresh it without a person.
               type: bool
         account:
-          description: The account the CLI got.
+          description: The account the CLI got; for C(env_override), the account the CLI got in the user's shell.
           type: str
         arn:
-          description: The ARN the CLI got.
+          description: The ARN the CLI got (in the user's shell for C(env_override)).
           type: str
         role:
           description: The role from the ARN (the permission set's name for Identity Center roles).
           type: str
         user_id:
-          description: The user id the CLI got.
+          description: The user id the CLI got (in the user's shell for C(env_override)).
           type: str
         account_matches:
           description: Whether RV(users[].profiles[].account) is the profile's C(sso_account_id); C(null) if unknown.
@@ -279,7 +291,9 @@ users:
           type: dict
           sample: {variable: AWS_ACCESS_KEY_ID, file: /home/carol/.bashrc, line: 118}
         checked:
-          description: How deep the check went (C(token), C(live), C(shell)).
+          description:
+            - How deep the check went. C(token) only read the token cache (an C(ok) says nothing of the account or
+              role); C(live) ran the CLI with the profile; C(shell) also ran it through the user's login shell.
           type: str
         forged:
           description: Whether the user's login shell answered the shell check with output that looked forged;

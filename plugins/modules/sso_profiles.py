@@ -22,7 +22,10 @@ description:
   - Each generated profile carries C(labcloud_generated = SESSION). botocore and the AWS CLI ignore the key; it
     tells this module which profiles it owns. A profile without it (or with another session's) is never changed,
     renamed or removed; a generated name that collides with one is refused, naming both.
-  - Keys a user adds to a generated profile are kept on every run, and carried over when the profile is renamed.
+  - Keys a user adds to a generated profile are kept on every run, and carried over when the profile is renamed,
+    every key the task does not set, C(region), C(output) and C(services) included. A key that cannot be carried
+    (C(sso_start_url) or C(sso_region), which the sso-session block holds; an invalid region, output or key name)
+    is left behind with a warning naming it (RV(users[].warnings)).
   - When an account or role name changes, the profile of that same account and role is renamed (the old block
     removed, the new one added with the user's keys). With O(prune=true), generated profiles of this session
     whose account and role are no longer generated (the assignment was removed, or the filters now leave it out)
@@ -152,7 +155,7 @@ options:
       - The environment the users' AWS CLI runs with, as far as it decides where the portal is
         (C(AWS_ENDPOINT_URL_SSO), C(AWS_ENDPOINT_URL), C(AWS_CA_BUNDLE)), as in M(labcloud.aws_sso.sso_login) and
         M(labcloud.aws_sso.sso_identity).
-      - The task's own environment is not used for this: under become it is root's, not the users'.
+      - The task's own environment is not used for this, as under become it is root's, not the users'.
     type: dict
     default: {}
 extends_documentation_fragment:

@@ -14,8 +14,8 @@ version_added: 0.1.0
 description:
   - Turns what M(labcloud.aws_sso.sso_identity) found on every host into one report for IT and lab managers,
     the last step of the playbook C(labcloud.aws_sso.verify).
-  - Prints a table (host, user, profile, status, account, role, token expiry), problems first, and the totals
-    per status, with the default callback.
+  - Prints a table (host, user, profile, status, account, role, checked, token expiry), problems first, and the
+    totals per status, with the default callback.
   - Writes C(report.json) (a stable, versioned schema for scripts), C(report.md) and C(report.html) in O(dest).
     The HTML page is self-contained (no external asset), colours statuses, filters rows by status when a total
     is clicked, reads on a phone, and shows for every row that is not C(ok) what the user should do. It can be
@@ -65,6 +65,19 @@ options:
     description: Title of the report, for example the lab's name.
     type: str
     default: AWS SSO access report
+  limit:
+    description:
+      - The C(--limit) pattern of the run, typically C(ansible_limit). When set, the screen, C(report.md) and
+        C(report.html) say under the title that the run was limited, to which pattern and which hosts, and
+        C(report.json) has it in C(limit).
+    type: str
+  validate_only:
+    description:
+      - Only check the options (O(fail_on), O(dest), O(title)) and fail with what is wrong; build, show and write
+        nothing. For the first task of a play, so that a wrong status in O(fail_on) is refused before any host is
+        touched rather than after every host was checked.
+    type: bool
+    default: false
 attributes:
   action:
     description: An action plugin builds and writes the report on the controller.
@@ -73,7 +86,9 @@ attributes:
     description: Runs once per play, for all hosts, as with C(run_once).
     support: full
   check_mode:
-    description: Shows the table and returns everything, but writes no file.
+    description:
+      - Shows the table, labelled a preview (statuses may reflect what the run has not written yet), and returns
+        everything, but writes no file and prints no path.
     support: full
   diff_mode:
     description: The files are reports, not managed state; no diff is returned.
@@ -112,8 +127,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: Absolute paths of the files written (or that would be written, in check mode).
-  returned: success
+  description: Absolute paths of the files written (or that would be written, in check mode; see RV(written)).
+  returned: success, unless O(validate_only)
   type: dict
   contains:
     json:
@@ -130,14 +145,14 @@ files:
       sample: /srv/reports/aws-sso-report/report.html
 totals:
   description: Number of rows per status, every status present, in the report's order.
-  returned: success
+  returned: success, unless O(validate_only)
   type: dict
   sample: {error: 0, unreachable: 1, config_error: 0, cli_missing: 0, forbidden: 1, wrong_account: 0,
            env_override: 0, login_required: 2, ok: 14}
 rows:
   description:
     - The report's rows, problems first; the same as C(rows) in C(report.json) (see C(docs/report.md)).
-  returned: success
+  returned: success, unless O(validate_only)
   type: list
   elements: dict
   sample:
@@ -158,15 +173,20 @@ rows:
       token: {state: expired, expires_at: "2026-11-23T08:00:00Z", minutes_left: -95, refreshable: false}
       env_override: null
       checked: live
+written:
+  description: Whether the files were written (false in check mode).
+  returned: success, unless O(validate_only)
+  type: bool
+  sample: true
 failed_statuses:
   description: The statuses of O(fail_on) that occur, in the report's order.
-  returned: success
+  returned: success, unless O(validate_only)
   type: list
   elements: str
   sample: [forbidden]
 fail:
   description: Whether any status of O(fail_on) occurs; the play should fail at its end when true.
-  returned: success
+  returned: success, unless O(validate_only)
   type: bool
   sample: true
 """
@@ -182,6 +202,8 @@ ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),
     fail_on=dict(type="list", elements="str", default=[], choices=STATUSES),
     title=dict(type="str", default="AWS SSO access report"),
+    limit=dict(type="str"),
+    validate_only=dict(type="bool", default=False),
 )
 
 

@@ -45,9 +45,9 @@ options:
       - The users of the host and the profiles of each whose keys go. All of them are handled in one module
         call, each by a process acting as that user.
       - A user listed twice is refused before anything is done.
+      - Give O(users), or O(user) with O(profiles) for one user; they are mutually exclusive.
     type: list
     elements: dict
-    required: true
     suboptions:
       user:
         description: The user, as known on the managed host.
@@ -67,6 +67,18 @@ options:
         type: str
         choices: [absent]
         default: absent
+  user:
+    description:
+      - One user, as known on the managed host, whose keys go for O(profiles); the same as a one-entry
+        O(users) list with that user and those profiles, as M(labcloud.aws_sso.aws_config) takes O(user).
+        RV(users) then has this one entry.
+      - Mutually exclusive with O(users); requires O(profiles). There is no default user.
+    type: str
+  profiles:
+    description:
+      - With O(user), the profiles now managed by SSO whose static keys are removed, as in O(users[].profiles).
+    type: list
+    elements: str
   backup:
     description:
       - Before a file is first changed, keep a copy of it next to it (C(credentials.PID.DATE@TIME~)), made as the
@@ -132,6 +144,12 @@ EXAMPLES = r"""
     label: "{{ item.user }}"
   when: item.remaining | length > 0
 
+- name: One user, as a task for a single account would say it
+  labcloud.aws_sso.static_keys:
+    user: carol
+    profiles: [default]
+  become: true
+
 - name: Audit only, in check mode (nothing listed, nothing removed)
   labcloud.aws_sso.static_keys:
     users:
@@ -147,7 +165,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 users:
-  description: One result per entry of O(users), in the same order.
+  description: One result per entry of O(users), in the same order (with O(user), that one user's).
   returned: always
   type: list
   elements: dict
@@ -336,11 +354,16 @@ def _warn_backups(module, result):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            users=dict(type="list", elements="dict", required=True, options=USER_SPEC),
+            users=dict(type="list", elements="dict", options=USER_SPEC),
+            user=dict(type="str"),
+            profiles=dict(type="list", elements="str"),
             backup=dict(type="bool", default=True),
             backup_days=dict(type="int", default=BACKUP_DAYS),
             **BOUNDS_SPEC,
         ),
+        required_one_of=[("users", "user")],
+        mutually_exclusive=[("users", "user"), ("users", "profiles")],
+        required_together=[("user", "profiles")],
         supports_check_mode=True,
     )
     if module.params["backup_days"] < 0:
@@ -348,12 +371,15 @@ def main():
             msg="backup_days: %d is negative; give the days a backup is kept (0 deletes them at the next run)"
             % module.params["backup_days"]
         )
-    _check_entries(module, module.params["users"])
+    entries = module.params["users"] or [
+        dict(user=module.params["user"], profiles=module.params["profiles"], state="absent")
+    ]
+    _check_entries(module, entries)
     try:
         bounds = bounds_from(module.params)
     except UserFileError as exc:
         module.fail_json(msg=str(exc))
-    results, diffs = _users_results(module, module.params["users"], bounds)
+    results, diffs = _users_results(module, entries, bounds)
     outcome = dict(
         changed=any(result["changed"] for result in results),
         users=results,

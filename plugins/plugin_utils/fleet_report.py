@@ -19,6 +19,7 @@ import json
 import re
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 
 SCHEMA = 1
 
@@ -56,7 +57,6 @@ MEANINGS = {
 MAX_TEXT = 2000
 MAX_NAME = 256
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SPACE_RE = re.compile(r"[\t\n\r]+")
 
 
@@ -100,7 +100,8 @@ def _text(value, limit=MAX_TEXT):
         value = str(value)
     elif not isinstance(value, str):
         return None
-    value = _CONTROL_RE.sub("", _SPACE_RE.sub(" ", _plain(value))).strip()
+    # Control characters are shown escaped (\x1b), so the report says something odd is there.
+    value = printable(_SPACE_RE.sub(" ", _plain(value)), one_line=True).strip()
     if len(value) > limit:
         value = value[: limit - 1] + "\u2026"
     return value or None
@@ -157,9 +158,33 @@ def _row(host, user=None, profile=None, status="error", message=None, **fields):
         "env_override": None,
         "refreshed": None,
         "checked": None,
+        # The user's shell output looked forged (sso_identity's shell check): that row's verdict is the
+        # user's own doing, and its message says so.
+        "forged": None,
+        "notes": [],
     }
     row.update(fields)
     return row
+
+
+# A user cannot flood the report through their notes (one per backup file).
+MAX_NOTES = 10
+
+
+def _notes(value):
+    """A user's notes (sso_identity's per-user remarks) as a short list of printable lines."""
+    if not isinstance(value, list):
+        return []
+    notes = [note for note in (_text(item) for item in value) if note]
+    if len(notes) > MAX_NOTES:
+        notes = notes[: MAX_NOTES - 1] + ["and %d more like these" % (len(notes) - MAX_NOTES + 1)]
+    return notes
+
+
+def what_to_do(row):
+    """The row's message followed by its user's notes."""
+    parts = ([row["message"]] if row["message"] else []) + list(row.get("notes") or ())
+    return " ".join(parts) or "-"
 
 
 def _profile_row(host, user, entry):
@@ -188,6 +213,7 @@ def _profile_row(host, user, entry):
         env_override=_env_override(entry.get("env_override")),
         refreshed=_bool(entry.get("refreshed")),
         checked=_text(entry.get("checked"), MAX_NAME),
+        forged=_bool(entry.get("forged")),
     )
 
 
@@ -222,6 +248,7 @@ def _host_rows(host, result):
         user = _text(entry.get("user"), MAX_NAME)
         error = _text(entry.get("error"))
         profiles = entry.get("profiles")
+        first = len(rows)
         if error:
             rows.append(_row(host, user, message=error))
         elif not isinstance(profiles, list) or not profiles:
@@ -238,6 +265,8 @@ def _host_rows(host, result):
                 rows.append(_profile_row(host, user, profile))
             else:
                 rows.append(_row(host, user, message="A malformed profile entry was returned by the identity check."))
+        for row in rows[first:]:
+            row["notes"] = _notes(entry.get("notes"))
     return rows
 
 
@@ -255,11 +284,13 @@ def sort_key(row):
     return (SEVERITY[row["status"]], row["host"], row["user"] or "", row["profile"] or "")
 
 
-def build(results, fail_on=(), title=None, hosts=None, now=None):
+def build(results, fail_on=(), title=None, hosts=None, now=None, limit=None, preview=False):
     """The report (a JSON-ready dict) for sso_identity results by host.
 
     hosts, when given, are hosts that must appear: one without a result gets
     an error row, so a host that dropped out of the play still shows.
+    limit is the --limit pattern of the run (its other hosts were not
+    checked); preview says nothing was written (check mode).
     """
     if not isinstance(results, dict):
         raise ReportError("results must be a dict of host name to sso_identity result; got %s" % type(results).__name__)
@@ -294,19 +325,50 @@ def build(results, fail_on=(), title=None, hosts=None, now=None):
         "fail_on": fail_on,
         "failed_statuses": failed_statuses,
         "fail": bool(failed_statuses),
+        "limit": {"pattern": _text(limit), "hosts": sorted(results)} if _text(limit) else None,
+        "preview": bool(preview),
         "rows": rows,
     }
+
+
+# A limited run names its hosts; past this many the rows show the rest.
+MAX_LIMIT_HOSTS = 20
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def scope_lines(report):
+    """What a reader must know before trusting the rows: a limited run, a preview."""
+    lines = []
+    if report.get("limit"):
+        hosts = report["limit"]["hosts"]
+        shown = ", ".join(hosts[:MAX_LIMIT_HOSTS]) + (
+            " and %d more" % (len(hosts) - MAX_LIMIT_HOSTS) if len(hosts) > MAX_LIMIT_HOSTS else ""
+        )
+        lines.append(
+            "Limited run (--limit %s): only %s checked (%s); other hosts are not in this report."
+            % (report["limit"]["pattern"], _plural(len(hosts), "host"), shown or "none")
+        )
+    if report.get("preview"):
+        lines.append(
+            "Preview (check mode): nothing was changed and no report file was written; statuses such as "
+            "config_error or cli_missing may only reflect what the run has not written or installed yet."
+        )
+    return lines
 
 
 # ------------------------------------------------------------ formatting --
 
 
 def _duration(minutes):
+    # Short, so that the token column fits on screen: 42m, 1h01m, 3 days.
     minutes = abs(minutes)
     if minutes < 60:
-        return "%d min" % minutes
+        return "%dm" % minutes
     if minutes < 48 * 60:
-        return "%d h %02d min" % divmod(minutes, 60)
+        return "%dh%02dm" % divmod(minutes, 60)
     return "%d days" % (minutes // (24 * 60))
 
 
@@ -348,7 +410,29 @@ def _role_text(row):
     return _dash(row["role"])
 
 
-TABLE_COLUMNS = ("host", "user", "profile", "status", "account", "role", "token expiry")
+# How deep each row was checked (sso_identity's `checked`): the cell, and what it means. A token-only
+# `ok` says nothing of the account or role, so it must not look like a checked one.
+CHECKED = {
+    "token": (
+        "token only",
+        "only the sign-in token was read, offline: the account and role were not tried, so an ok row may "
+        "still be forbidden or wrong_account",
+    ),
+    "live": ("live", "the AWS CLI signed in with the profile and its account and role were compared"),
+    "shell": ("shell", "as live, and the AWS CLI also ran in the user's login shell, as in their terminal"),
+}
+
+TABLE_COLUMNS = ("host", "user", "profile", "status", "account", "role", "checked", "token expiry")
+
+
+def checked_text(row):
+    return CHECKED[row["checked"]][0] if row["checked"] in CHECKED else _dash(row["checked"])
+
+
+def checked_lines(report, depths=tuple(CHECKED)):
+    """What each of these depths of check means, for those that occur in the report."""
+    seen = {row["checked"] for row in report["rows"]}
+    return ["checked %s: %s" % CHECKED[depth] for depth in depths if depth in seen]
 
 
 def table_cells(row):
@@ -359,8 +443,14 @@ def table_cells(row):
         row["status"],
         _account_text(row),
         _role_text(row),
+        checked_text(row),
         token_text(row["token"]),
     )
+
+
+# The token cell is bounded ("2026-11-23 18:00 UTC (expired 47h59m ago, refreshable)") and is
+# never cut below this width on screen.
+TOKEN_WIDTH = 56
 
 
 def _clip(value, width):
@@ -373,29 +463,59 @@ def render_text(report, width=40):
     Cells are clipped to width characters so one long value cannot make the
     table unreadable; the files keep every value whole.
     """
-    cells = [[_clip(cell, width) for cell in table_cells(row)] for row in report["rows"]]
+    limits = [max(width, TOKEN_WIDTH) if name == "token expiry" else width for name in TABLE_COLUMNS]
+    cells = [[_clip(cell, limits[i]) for i, cell in enumerate(table_cells(row))] for row in report["rows"]]
     widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(TABLE_COLUMNS)]
 
     def line(values):
         return "  ".join(value.ljust(widths[i]) for i, value in enumerate(values)).rstrip()
 
-    out = [(report["title"], None), (line(TABLE_COLUMNS), None), (line("-" * w for w in widths), None)]
+    out = [(report["title"], None)] + [(text, "warn") for text in scope_lines(report)]
+    out += [(line(TABLE_COLUMNS), None), (line("-" * w for w in widths), None)]
     for row, values in zip(report["rows"], cells):
         out.append((line(values), LEVELS[row["status"]]))
+    out.extend((line, "warn") for line in notes_text(report))
     out.append(("", None))
+    # On screen only the shallow check is explained: its ok rows are the ones to doubt.
+    out.extend((line, "warn") for line in checked_lines(report, ("token",)))
     out.append((totals_text(report), None))
     if report["failed_statuses"]:
         out.append(("statuses listed in fail_on found: %s" % ", ".join(report["failed_statuses"]), "bad"))
     return out
 
 
+# Notes shown under the on-screen table; the files carry all of them.
+MAX_SCREEN_NOTES = 20
+
+
+def notes_text(report):
+    """One line per distinct user note, for the screen."""
+    seen = []
+    for row in report["rows"]:
+        for note in row.get("notes") or ():
+            line = "note: %s %s: %s" % (row["host"], row["user"], note)
+            if line not in seen:
+                seen.append(line)
+    if len(seen) > MAX_SCREEN_NOTES:
+        seen = seen[:MAX_SCREEN_NOTES] + ["and %d more notes in the report files" % (len(seen) - MAX_SCREEN_NOTES)]
+    return seen
+
+
 def totals_text(report):
     shown = ["%s %d" % (status, n) for status, n in report["totals"].items() if n]
-    return "totals: %s (%d rows, %d hosts, %d users)" % (
+    return "totals: %s (%s, %s, %s)" % (
         ", ".join(shown) or "none",
-        len(report["rows"]),
-        report["hosts"],
-        report["users"],
+        _plural(len(report["rows"]), "row"),
+        _plural(report["hosts"], "host"),
+        _plural(report["users"], "user"),
+    )
+
+
+def _counts_text(report):
+    return "%s, %s, %s" % (
+        _plural(report["hosts"], "host"),
+        _plural(report["users"], "user"),
+        _plural(len(report["rows"]), "row"),
     )
 
 
@@ -425,10 +545,9 @@ def render_md(report):
         return lines
 
     out = ["# " + md_escape(report["title"]), ""]
-    out.append(
-        "Generated %s: %d hosts, %d users, %d rows."
-        % (report["generated_at"], report["hosts"], report["users"], len(report["rows"]))
-    )
+    out.append("Generated %s: %s." % (report["generated_at"], _counts_text(report)))
+    for text in scope_lines(report):
+        out += ["", "**%s**" % md_escape(text)]
     if report["failed_statuses"]:
         out.append("")
         out.append("**Statuses listed in fail_on found: %s.**" % ", ".join(report["failed_statuses"]))
@@ -439,9 +558,12 @@ def render_md(report):
     out += ["", "## Rows", ""]
     out += table(
         TABLE_COLUMNS + ("what to do",),
-        [table_cells(row) + (_dash(row["message"]),) for row in report["rows"]],
+        [table_cells(row) + (what_to_do(row),) for row in report["rows"]],
         (3,),
     )
+    lines = checked_lines(report)
+    if lines:
+        out += [""] + ["- " + md_escape(line) for line in lines]
     return "\n".join(out) + "\n"
 
 
@@ -560,15 +682,10 @@ def render_html(report):
         "</head>",
         "<body>",
         "<h1>%s</h1>" % _e(report["title"]),
-        '<p class="meta">Generated <time datetime="%s">%s</time>: %d hosts, %d users, %d rows.</p>'
-        % (
-            _e(report["generated_at"]),
-            _e(report["generated_at"]),
-            report["hosts"],
-            report["users"],
-            len(report["rows"]),
-        ),
+        '<p class="meta">Generated <time datetime="%s">%s</time>: %s.</p>'
+        % (_e(report["generated_at"]), _e(report["generated_at"]), _counts_text(report)),
     ]
+    out += ['<p class="alert">%s</p>' % _e(text) for text in scope_lines(report)]
     if report["failed_statuses"]:
         out.append(
             '<p class="alert">Statuses listed in fail_on found: %s.</p>' % _e(", ".join(report["failed_statuses"]))
@@ -605,15 +722,19 @@ def render_html(report):
             title = ""
             if label == "role" and row["arn"]:
                 title = ' title="%s"' % _e(row["arn"])
+            elif label == "checked" and row["checked"] in CHECKED:
+                title = ' title="%s"' % _e(CHECKED[row["checked"]][1])
             css = "c-" + label.split()[0]
             tds.append('<td data-label="%s" class="%s"%s>%s</td>' % (_e(label), css, title, value_html))
-        tds.append('<td data-label="what to do" class="msg">%s</td>' % _e(_dash(row["message"])))
+        tds.append('<td data-label="what to do" class="msg">%s</td>' % _e(what_to_do(row)))
         out.append('<tr class="%s" data-status="%s">%s</tr>' % (LEVELS[status], status, "".join(tds)))
     out.append("</tbody>")
     out.append("</table></div>")
     out.append('<dl class="legend">')
     for status in STATUSES:
         out.append('<dt><span class="s %s">%s</span></dt><dd>%s</dd>' % (LEVELS[status], status, _e(MEANINGS[status])))
+    for cell, meaning in CHECKED.values():
+        out.append("<dt>checked %s</dt><dd>%s</dd>" % (_e(cell), _e(meaning)))
     out.append("</dl>")
     out.append("<script>%s</script>" % _JS)
     out.append("</body>")

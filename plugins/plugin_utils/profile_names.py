@@ -26,6 +26,7 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration impor
     PROFILE_KEYS,
     DeclarationError,
     build,
+    check_name,
     check_region,
 )
 
@@ -36,7 +37,6 @@ DEFAULT_TEMPLATE = "{account_name}-{role_name}"
 # botocore and the AWS CLI read only the keys they know; this one marks a
 # profile as ours and names the session it was generated from.
 MARKER_KEY = "labcloud_generated"
-MANAGED_KEYS = ("sso_session", "sso_account_id", "sso_role_name", "region", "output", MARKER_KEY)
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _ACCOUNT_RE = re.compile(r"^\d{12}$", re.ASCII)
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -318,6 +318,46 @@ def name_pairs(accounts, opts):
     return sorted((p for g in by_name.values() for p in g), key=lambda p: p["name"]), warnings
 
 
+# Keys a profile with sso_session cannot hold: the sso-session block holds them.
+_SESSION_ONLY_KEYS = LEGACY_PROFILE_KEYS + ("sso_registration_scopes",)
+
+
+def _carried(old, name, values, pair, opts, warnings):
+    """The keys of profile old that the task does not set, for its new name.
+
+    The user may have added any key to a generated profile, region, output
+    and services included; a rename must not lose one silently, so each key
+    left behind gets a warning saying why."""
+    set_here = {"sso_session", "sso_account_id", "sso_role_name", MARKER_KEY, *opts.settings}
+    set_here.update(option for option in ("region", "output") if pair.get(option))
+    carried = {}
+    for key, value in values.items():
+        if key in set_here:
+            continue
+        why = _not_carried(key, value)
+        if why:
+            warnings.append("key %r of profile %r was not carried over to %r: %s" % (key, old, name, why))
+            continue
+        carried[key] = as_botocore_reads(value)
+    return carried
+
+
+def _not_carried(key, value):
+    """Why key = value cannot move to a generated profile, or None."""
+    if not _KEY_RE.match(key):
+        return "it is not a valid config key (lower-case letters, digits, '_', '.' or '-')"
+    if key in _SESSION_ONLY_KEYS:
+        return "a profile with sso_session takes it from its sso-session block"
+    problems = []
+    if key == "region":
+        check_region("", "region", value, problems)
+    elif key == "output" and value not in OUTPUTS:
+        problems.append("output must be one of %s" % ", ".join(OUTPUTS))
+    elif key == "services" and check_name("services", value):
+        problems.append("services %s" % check_name("services", value))
+    return "; ".join(p.lstrip(".") for p in problems) or None
+
+
 @dataclass
 class EditPlan:
     declaration: object
@@ -370,18 +410,12 @@ def plan_edit(text, pairs, opts, prune):
                 old = sources[0]
                 removed.add(old)
                 renamed.append({"from": old, "to": name})
-                for okey, value in values_of[old].items():
-                    if okey in MANAGED_KEYS or okey in PROFILE_KEYS or okey in LEGACY_PROFILE_KEYS:
-                        continue
-                    if okey in opts.settings or not _KEY_RE.match(okey):
-                        if not _KEY_RE.match(okey):
-                            warnings.append("key %r of profile %r was not carried over to %r" % (okey, old, name))
-                        continue
-                    carried[okey] = as_botocore_reads(value)
+                carried = _carried(old, name, values_of[old], pair, opts, warnings)
+        keys = {k: carried.pop(k) for k in PROFILE_KEYS if k in carried}
         settings = dict(carried)
         settings.update(opts.settings)
         settings[MARKER_KEY] = opts.session
-        keys = dict(sso_session=opts.session, sso_account_id=pair["account_id"], sso_role_name=pair["role_name"])
+        keys.update(sso_session=opts.session, sso_account_id=pair["account_id"], sso_role_name=pair["role_name"])
         for option in ("region", "output"):
             if pair.get(option):
                 keys[option] = pair[option]

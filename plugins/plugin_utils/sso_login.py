@@ -9,13 +9,31 @@ module never returns a secret, so nothing here can show one.
 
 from __future__ import annotations
 
+import functools
 import re
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 
 _NAME = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._@-]*\$?$")
 
 
 class LoginInputError(ValueError):
     """Bad playbook input; the text names the variable and the fix."""
+
+
+def as_filter(function):
+    """function as a Jinja filter: bad input is the AnsibleFilterError Ansible shows, with the text only."""
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except LoginInputError as exc:
+            raise AnsibleFilterError(str(exc)) from None
+
+    return checked
 
 
 def login_users(declared, wanted=None):
@@ -63,7 +81,9 @@ def login_rows(started, completed=None):
     rows = []
     for host, result in _results(started):
         if result.get("unreachable") or (result.get("failed") and not result.get("users")):
-            rows.append(_row(host, None, {"session": None, "status": "error", "msg": result.get("msg")}))
+            # Unreachable is unreachable here too, as in the report that follows.
+            status = "unreachable" if result.get("unreachable") else "error"
+            rows.append(_row(host, None, {"session": None, "status": status, "msg": result.get("msg")}))
             continue
         for user in result.get("users") or []:
             if user.get("failed"):
@@ -76,9 +96,22 @@ def login_rows(started, completed=None):
     return rows
 
 
+# What to do about a sign-in that did not happen; the module gives no message for these.
+NEXT_STEPS = {
+    "denied": "the person refused this sign-in; if by mistake, run login again with "
+    "-e login_users=%(user)s --limit %(host)s",
+    "expired": "nobody approved the code in time; run login again with -e login_users=%(user)s "
+    "--limit %(host)s and forward the new link",
+    "timeout": "still waiting when login stopped; run login again to show the same code and wait for it",
+}
+
+
 def _row(host, user, session):
     flow = session.get("flow") or {}
     token = session.get("token") or {}
+    msg = session.get("msg")
+    if not msg and session.get("status") in NEXT_STEPS:
+        msg = NEXT_STEPS[session["status"]] % {"user": user, "host": host}
     return {
         "host": host,
         "user": user,
@@ -88,7 +121,7 @@ def _row(host, user, session):
         "verification_uri_complete": flow.get("verification_uri_complete"),
         "code_expires_at": flow.get("expires_at"),
         "token_expires_at": token.get("expires_at"),
-        "msg": session.get("msg"),
+        "msg": msg,
     }
 
 
@@ -107,7 +140,7 @@ COLUMNS = {
         ("session", "SESSION"),
         ("status", "STATUS"),
         ("token_expires_at", "TOKEN EXPIRES (UTC)"),
-        ("msg", "NOTE"),
+        ("msg", "NEXT STEP"),
     ],
 }
 
@@ -119,6 +152,38 @@ def login_table(rows, kind="pending"):
     columns = COLUMNS[kind]
     cells = [[title for _key, title in columns]]
     for row in rows or []:
-        cells.append(["" if row.get(key) is None else str(row.get(key)) for key, _title in columns])
+        # Host and user names, session names and messages come from the hosts: one printable line each.
+        cells.append(
+            ["" if row.get(key) is None else printable(str(row.get(key)), one_line=True) for key, _title in columns]
+        )
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells]
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def login_failures(rows, fail_on):
+    """The message of a run that fails for login_fail_on, naming each sign-in
+    as a person would ("carol on ws2 (denied)"); empty when none failed."""
+    if isinstance(fail_on, str) or not isinstance(fail_on, (list, tuple)):
+        raise LoginInputError("login_fail_on must be a list of statuses, e.g. [error, denied]; got %r" % (fail_on,))
+    failing = [row for row in rows or [] if row.get("status") in fail_on]
+    if not failing:
+        return ""
+    named = [
+        "%s on %s (%s)"
+        % (
+            printable(str(row.get("user") or "the host"), one_line=True),
+            printable(str(row.get("host")), one_line=True),
+            row.get("status"),
+        )
+        for row in failing
+    ]
+    statuses = [status for status in fail_on if any(row.get("status") == status for row in failing)]
+    return "%s ended in %s (login_fail_on): %s. The NEXT STEP column of the sign-in table above says what to do." % (
+        _plural(len(failing), "sign-in"),
+        " or ".join(statuses),
+        ", ".join(named),
+    )

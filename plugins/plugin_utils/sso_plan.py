@@ -12,7 +12,17 @@ reported with the field and the fix before anything is written.
 
 from __future__ import annotations
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import check_region
+import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
+    DeclarationError,
+    build,
+    check_region,
+    option_name_problems,
+)
 
 USER_FIELDS = (
     "name",
@@ -35,6 +45,30 @@ class PlanError(Exception):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
+
+
+# aws_config's option names in its messages, and the role variables that feed them.
+_VARIABLE_OF = {"sso_sessions": "aws_sso_sessions", "profiles": "aws_sso_profiles", "services": "aws_sso_services"}
+_OPTION_RE = re.compile(r"(^|found in |option ')(sso_sessions|profiles|services)\b")
+
+
+def declaration_problems(sessions, profiles, services):
+    """Mistakes in the lab's sessions, profiles and services, by role variable.
+
+    aws_config checks the same blocks, but once per user it gets them for:
+    checked here once, an unquoted account id is said once, not once per
+    user, and named where the lab must fix it (aws_sso_profiles[0] (dev))."""
+    blocks = {"sso_sessions": sessions, "profiles": profiles, "services": services}
+    problems = option_name_problems(blocks)
+    if not problems:
+        checked = ArgumentSpecValidator({key: ARGUMENT_SPEC[key] for key in blocks}).validate(blocks)
+        problems = list(checked.error_messages)
+        if not problems:
+            try:
+                build(checked.validated_parameters)
+            except DeclarationError as exc:
+                problems = exc.problems
+    return [_OPTION_RE.sub(lambda m: m.group(1) + _VARIABLE_OF[m.group(2)], problem) for problem in problems]
 
 
 def _label(index, entry):
@@ -151,7 +185,7 @@ PER_USER_ENV_FIELDS = ("default_profile", "region", "env", "export_default_profi
 
 
 def plan(users, defaults, sessions, profiles, services=None, passwd=None, missing_users="fail", scope="user"):
-    """Return {config, env, system_env, keys, identity, present, missing} for one host, or raise PlanError.
+    """Return {config, env, system_env, keys, identity, logout, present, missing} for one host, or raise PlanError.
 
     passwd is the host's user database as getent returns it (name -> fields);
     None means every user is taken to exist. With scope "system" the shell
@@ -163,7 +197,8 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
     sessions = sessions or []
     profiles = profiles or []
     services = services or []
-    config, env, keys, identity, present, missing = [], [], [], [], [], []
+    problems.extend(declaration_problems(sessions, profiles, services))
+    config, env, keys, identity, present, missing, logout = [], [], [], [], [], [], []
     for index, entry in entries:
         label = _label(index, entry)
         name = entry.get("name")
@@ -182,6 +217,8 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
         if state == "absent":
             config.append({"user": name, "profiles": [{"name": n, "state": "absent"} for n in chosen_names]})
             env.append({"user": name, "state": "absent"})
+            # Removing profiles leaves the sign-in usable: end it too.
+            logout.append({"user": name})
             continue
         needed_sessions = _referenced(chosen, "sso_session")
         user_sessions = [s for s in sessions if isinstance(s, dict) and s.get("name") in needed_sessions]
@@ -234,9 +271,12 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
         for entry in identity:
             _identity_env(entry, system_env)
     if missing and missing_users != "skip":
-        problems.append(
-            "user%s %s not on this host; create %s first, or set aws_sso_missing_users: skip"
-            % ("s" if len(missing) > 1 else "", ", ".join(missing), "them" if len(missing) > 1 else "it")
+        # First: the one problem that differs from host to host, led by whom it is about.
+        who = "them" if len(missing) > 1 else "the user"
+        problems.insert(
+            0,
+            "%s: no such user on this host; create %s first, or set aws_sso_missing_users: skip to leave %s out"
+            % (", ".join(missing), who, who),
         )
     if problems:
         raise PlanError(problems)
@@ -246,6 +286,7 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
         "system_env": system_env,
         "keys": keys,
         "identity": identity,
+        "logout": logout,
         "present": present,
         "missing": missing,
     }

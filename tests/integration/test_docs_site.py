@@ -29,6 +29,7 @@ GUIDES = [
     "guide_report",
     "guide_awscli_upgrade",
     "guide_awx",
+    "guide_own_lab",
 ]
 
 PAGE_FACTS = """(() => ({

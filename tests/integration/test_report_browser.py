@@ -125,7 +125,9 @@ def test_check_mode_writes_nothing(tmp_path):
     run, _ = run_play(tmp_path, tmp_path / "out", "--check")
     assert run.returncode == 2, run.stdout + run.stderr
     assert not (tmp_path / "out").exists()
-    assert "report would be written to" in run.stdout
+    # A preview, and no path of a report it did not write.
+    assert "Preview (check mode)" in run.stdout and "report not written (check mode)" in run.stdout
+    assert str(tmp_path / "out") not in run.stdout
 
 
 def visible_rows(page):

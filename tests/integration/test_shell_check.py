@@ -84,6 +84,17 @@ def processes_of(entries):
     return found
 
 
+def identity_play(tmp_path, task, out):
+    """(argv, env) of a play on localhost that runs task (registering `identity`) and saves the result in out."""
+    save = {"ansible.builtin.copy": {"content": "{{ identity | to_json }}", "dest": str(out)}}
+    play = tmp_path / "play.yml"
+    play.write_text(json.dumps([dict(hosts="localhost", gather_facts=False, tasks=[task, save])]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"), ANSIBLE_NOCOLOR="1")
+    argv = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local"]
+    argv += ["-e", "ansible_python_interpreter=/usr/bin/python3", str(play)]
+    return argv, env
+
+
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory, cli):
     """One sso_identity call for the four users: (users by role, result by role, seconds, peak MiB, output)."""
@@ -105,12 +116,7 @@ def checked(tmp_path_factory, cli):
             ),
             "register": "identity",
         }
-        save = {"ansible.builtin.copy": {"content": "{{ identity | to_json }}", "dest": str(out)}}
-        play = tmp_path / "play.yml"
-        play.write_text(json.dumps([dict(hosts="localhost", gather_facts=False, tasks=[task, save])]))
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"), ANSIBLE_NOCOLOR="1")
-        argv = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local"]
-        argv += ["-e", "ansible_python_interpreter=/usr/bin/python3", str(play)]
+        argv, env = identity_play(tmp_path, task, out)
         started = time.monotonic()
         returncode, peak, output = _peak_rss_mib(argv, env)
         seconds = time.monotonic() - started

@@ -37,6 +37,8 @@ ROW_KEYS = {
     "env_override",
     "refreshed",
     "checked",
+    "forged",
+    "notes",
 }
 
 
@@ -184,7 +186,7 @@ def test_values_are_coerced_to_plain_bounded_text():
         env_override={"variable": "AWS_PROFILE", "file": "/home/a/.bashrc", "line": 3, "value": "secret"},
     )
     (row,) = build(results)["rows"]
-    assert row["user"] == "al[31mice x"  # escape character gone, newline a space
+    assert row["user"] == "al\\x1b[31mice x"  # escape character shown escaped, newline a space
     assert row["account"] == "111111111111"
     assert row["role"] is None
     assert len(row["message"]) == fr.MAX_TEXT and row["message"].endswith("\u2026")
@@ -198,9 +200,21 @@ def test_values_are_coerced_to_plain_bounded_text():
     assert row["env_override"] == {"variable": "AWS_PROFILE", "file": "/home/a/.bashrc", "line": 3}
 
 
-def test_bidi_and_line_separators_are_removed():
+def test_bidi_and_line_separators_are_shown_escaped():
     (row,) = build(one(message="run \u202eevil\u2028 now"))["rows"]
-    assert row["message"] == "run evil now"
+    assert row["message"] == "run \\u202eevil\\u2028 now"
+
+
+def test_terminal_escapes_reach_no_output_raw():
+    """A user name and a message with terminal escapes: every rendering shows them escaped, HTML stays HTML-escaped."""
+    report = build(one(user="\x1b[2J\x1b[Hok: <b>fake</b>", message="\x9b31m\x1b]0;title\x07 & done"))
+    screen = "\n".join(line for line, _level in fr.render_text(report))
+    files = fr.render_all(report)
+    for text in (screen, files["json"], files["md"], files["html"]):
+        assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+    assert "\\x1b[2J\\x1b[Hok: <b>fake</b>" in screen
+    assert "\\x1b[2J\\x1b[Hok: &lt;b&gt;fake&lt;/b&gt;" in files["html"] and "<b>fake" not in files["html"]
+    assert "\\x9b31m\\x1b]0;title\\x07 &amp; done" in files["html"]
 
 
 # --------------------------------------------------------------- escaping --
@@ -236,7 +250,7 @@ def test_markdown_escapes_markup_and_html():
     assert "\\| \\`x\\`" in text
     rows = [line for line in text.splitlines() if line.startswith("| ws")]
     assert len(rows) == len(report["rows"])
-    assert {line.count(" | ") for line in rows} == {7}  # no cell split by a pipe from a host
+    assert {line.count(" | ") for line in rows} == {8}  # no cell split by a pipe from a host
 
 
 def test_md_escape():
@@ -261,6 +275,8 @@ def test_json_schema_is_versioned_and_stable():
         "fail_on",
         "failed_statuses",
         "fail",
+        "limit",
+        "preview",
         "rows",
     ]
     assert data["generated_at"] == "2026-11-23T16:00:00Z"
@@ -328,15 +344,15 @@ def test_bad_results_and_hosts_are_refused():
         ({"state": "missing", "expires_at": None, "minutes_left": None}, "missing"),
         (
             {"state": "valid", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": 42},
-            "2026-11-23 18:00 UTC (42 min left)",
+            "2026-11-23 18:00 UTC (42m left)",
         ),
         (
             {"state": "expiring", "expires_at": "2026-11-23T18:00:00UTC", "minutes_left": 5},
-            "2026-11-23 18:00 UTC (5 min left, refreshing)",
+            "2026-11-23 18:00 UTC (5m left, refreshing)",
         ),
         (
             {"state": "expired_refreshable", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": -61},
-            "2026-11-23 18:00 UTC (expired 1 h 01 min ago, refreshable)",
+            "2026-11-23 18:00 UTC (expired 1h01m ago, refreshable)",
         ),
         (
             {"state": "expired", "expires_at": "2026-11-20T18:00:00Z", "minutes_left": -4320},
@@ -398,3 +414,94 @@ def test_findings_ignore_time_and_order_but_not_a_status():
     assert fr.findings(first) == fr.findings(later)
     results["ws1"]["users"][0]["profiles"][0]["status"] = "login_required"
     assert fr.findings(fr.build(results)) != fr.findings(first)
+
+
+def test_a_row_whose_shell_output_looked_forged_says_so():
+    message = "shell output looked forged (a frame was printed on standard output), so it was not believed"
+    (row,) = build(one(status="error", forged=True, message=message))["rows"]
+    assert row["forged"] is True and row["status"] == "error" and row["message"].startswith("shell output looked")
+    (plain,) = build(one(forged="yes"))["rows"]
+    assert plain["forged"] is None
+
+
+# ------------------------------------------------------ how rows were checked --
+
+
+def test_token_only_rows_are_marked_apart_from_checked_ones_in_every_rendering():
+    results = one(user="alice", checked="token")
+    results["h1"]["users"].append({"user": "bob", "profiles": [{"profile": "dev", "status": "ok", "checked": "live"}]})
+    results["h2"] = {"users": [{"user": "carol", "profiles": [{"profile": "dev", "status": "ok", "checked": "shell"}]}]}
+    report = build(results)
+    by_user = {row["user"]: row for row in report["rows"]}
+    assert [by_user[u]["checked"] for u in ("alice", "bob", "carol")] == ["token", "live", "shell"]
+
+    screen = [line for line, _level in fr.render_text(report)]
+    header = screen[1]
+    column = header.index("checked")
+    cells = {line.split()[1]: line[column:].split("  ")[0].strip() for line in screen[3:6]}
+    assert cells == {"alice": "token only", "bob": "live", "carol": "shell"}
+    assert any(line.startswith("checked token only: only the sign-in token was read") for line in screen)
+    assert not any(line.startswith("checked live") for line in screen)  # only the shallow check is explained
+
+    md = fr.render_md(report)
+    assert "| checked |" in md.splitlines()[md.splitlines().index("## Rows") + 2]
+    assert "| h1 | alice | dev | ok | - | - | token only |" in md
+    assert "| h1 | bob | dev | ok | - | - | live |" in md
+    assert "- checked token only: only the sign-in token was read" in md
+
+    page = fr.render_html(report)
+    assert '<th scope="col">checked</th>' in page
+    assert re.search(
+        r'<td data-label="checked" class="c-checked" title="only the sign-in token[^"]*">token only</td>', page
+    )
+    assert '<td data-label="checked" class="c-checked" title="as live, and the AWS CLI also ran' in page
+    assert "<dt>checked token only</dt>" in page
+
+
+def test_rows_without_a_check_show_a_dash_and_no_legend_line():
+    report = build({"h1": {"unreachable": True, "msg": "down"}})
+    assert fr.table_cells(report["rows"][0])[fr.TABLE_COLUMNS.index("checked")] == "-"
+    assert fr.checked_lines(report) == []
+    assert "- checked" not in fr.render_md(report)
+
+
+def test_the_token_column_is_not_cut_on_screen():
+    token = {"state": "expired_refreshable", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": -2879}
+    report = build(one(host="h" * 80, token=token, checked="live"))
+    text = "\n".join(line for line, _level in fr.render_text(report))
+    assert "2026-11-23 18:00 UTC (expired 47h59m ago, refreshable)" in text
+    assert "h" * 80 not in text  # other columns are still clipped
+
+
+def test_a_config_that_does_not_parse_is_a_config_error_row_with_the_parsers_message():
+    message = "/home/alice/.aws/config: line 2: cannot parse this line (fix ~/.aws/config, ...)"
+    results = {
+        "h1": {
+            "users": [
+                {
+                    "user": "alice",
+                    "profiles": [
+                        {
+                            "profile": None,
+                            "status": "config_error",
+                            "message": message,
+                            "token": None,
+                            "checked": "token",
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+    report = build(results, fail_on=["config_error"])
+    (row,) = report["rows"]
+    assert (row["profile"], row["status"], row["message"], row["token"]) == (None, "config_error", message, None)
+    assert report["fail"] is True and "No AWS profile" not in fr.render_md(report)
+    assert fr.table_cells(row)[2] == "-" and fr.token_text(row["token"]) == "-"
+
+
+def test_docs_explain_every_depth_of_check_and_the_column():
+    doc = (REPO / "docs" / "report.md").read_text()
+    assert "role,\n  checked, token expiry" in doc
+    for depth, (cell, _meaning) in fr.CHECKED.items():
+        assert "| `%s` | `%s` |" % (cell, depth) in doc, depth

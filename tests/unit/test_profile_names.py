@@ -263,6 +263,59 @@ def test_user_keys_kept_and_carried_over_a_rename():
     assert stable.text == moved.text
 
 
+SERVICES_BLOCK = "[services vpce]\nsts =\n    endpoint_url = https://sts.vpce.example.com\n"
+RENAMED = [account("111111111111", "Sandbox Two", "Developer")]
+
+
+def with_user_keys(added, **params):
+    """A generated Sandbox-Developer profile with the user's own lines added after its role."""
+    _plan, edit = apply(SESSION_BLOCK + SERVICES_BLOCK, ACCOUNTS[:1], **params)
+    return edit.text.replace("sso_role_name = Developer\n", "sso_role_name = Developer\n" + added)
+
+
+def test_a_rename_carries_the_known_keys_the_task_does_not_set():
+    text = with_user_keys("region = eu-central-1\noutput = table\nservices = vpce\ncli_pager = less\n")
+    plan, moved = apply(text, RENAMED)
+    assert plan.renamed == [{"from": "Sandbox-Developer", "to": "Sandbox-Two-Developer"}] and plan.warnings == []
+    values = profile(moved.text, "Sandbox-Two-Developer")
+    assert {k: values.get(k) for k in ("region", "output", "services", "cli_pager")} == {
+        "region": "eu-central-1",
+        "output": "table",
+        "services": "vpce",
+        "cli_pager": "less",
+    }
+    _plan, stable = apply(moved.text, RENAMED)
+    assert stable.text == moved.text
+
+
+def test_a_rename_takes_what_the_task_sets_without_a_warning():
+    text = with_user_keys("output = table\ncli_pager = less\n", region="eu-central-1")
+    plan, moved = apply(text, RENAMED, region="eu-west-1", output="json", settings={"cli_pager": "cat"})
+    values = profile(moved.text, "Sandbox-Two-Developer")
+    assert (values["region"], values["output"], values["cli_pager"]) == ("eu-west-1", "json", "cat")
+    assert plan.warnings == []
+
+
+def test_a_rename_warns_for_every_key_it_cannot_carry():
+    text = with_user_keys("sso_start_url = https://x.awsapps.com/start\nregion = Frankfurt\n_mine = 1\nkeep = 1\n")
+    plan, moved = apply(text, RENAMED)
+    values = profile(moved.text, "Sandbox-Two-Developer")
+    assert values["keep"] == "1" and not {"sso_start_url", "region", "_mine"} & set(values)
+    assert len(plan.warnings) == 3, plan.warnings
+    for key, why in (
+        ("sso_start_url", "sso-session block"),
+        ("region", "does not look like an AWS region"),
+        ("_mine", "not a valid config key"),
+    ):
+        assert any(
+            w.startswith(
+                "key %r of profile 'Sandbox-Developer' was not carried over to 'Sandbox-Two-Developer': " % key
+            )
+            and why in w
+            for w in plan.warnings
+        ), plan.warnings
+
+
 def test_swapped_names_do_not_collide_with_themselves():
     accounts = [account("111111111111", "a", "R"), account("222222222222", "b", "R")]
     _plan, edit = apply(SESSION_BLOCK, accounts)

@@ -325,3 +325,155 @@ def test_a_fifo_at_the_token_path_is_that_profiles_error_not_a_hang(tmp_path):
     (row,) = result["profiles"]
     assert row["status"] == "error" and row["checked"] == "token"
     assert "the SSO token cache could not be read" in row["message"] and "not a regular file" in row["message"]
+
+
+# -- what a row says about the user's config, token and shell ------------------------------
+
+
+def user_home(tmp_path, config, token_expires_in=None, name="home"):
+    """A home with ~/.aws/config and, with token_expires_in (seconds), a token of session lab."""
+    home = tmp_path / name
+    (home / ".aws" / "sso" / "cache").mkdir(parents=True)
+    (home / ".aws" / "config").write_text(config)
+    if token_expires_in is not None:
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + token_expires_in))
+        token = {"accessToken": "SECRET-ACCESS", "expiresAt": expires}
+        (home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"lab").hexdigest() + ".json")).write_text(json.dumps(token))
+    return user_files.Account("a", os.getuid(), os.getgid(), (), str(home), "/bin/sh")
+
+
+def test_a_config_that_does_not_parse_is_a_counted_config_error_row_without_a_profiles_list(tmp_path):
+    # A key pasted without its name: the parser's message must not quote it. The home's name
+    # holds an escape sequence: shown escaped, never raw.
+    acct = user_home(tmp_path, "[default]\nAKIAPASTEDSECRET0001\n", name="h\x1b[2Jome")
+    result = si.user_work(acct, {"check": "live", "cli": "/nonexistent/aws"})
+    (row,) = result["profiles"]
+    assert (row["profile"], row["status"], row["token"]) == (None, "config_error", None), row
+    assert "line 2: cannot parse this line" in row["message"] and "run" in row["message"]
+    assert "AKIAPASTEDSECRET0001" not in json.dumps(result)
+    assert "h\\x1b[2Jome" in row["message"] and "\x1b" not in row["message"]
+    assert si.count([result]) == {"config_error": 1}
+    # With a profiles list, each listed profile says the same.
+    listed = si.user_work(acct, {"check": "token", "profiles": ["dev", "ops"]})
+    assert [(r["profile"], r["status"]) for r in listed["profiles"]] == [
+        ("dev", "config_error"),
+        ("ops", "config_error"),
+    ]
+    assert listed["profiles"][0]["message"] == row["message"]
+
+
+def test_a_config_without_sso_profiles_is_no_row_not_an_error(tmp_path):
+    acct = user_home(tmp_path, "[default]\nregion = eu-west-1\n")
+    assert si.user_work(acct, {"check": "token"})["profiles"] == []
+
+
+def test_a_profile_the_cli_refuses_shows_the_real_state_of_its_token(tmp_path):
+    # The sso-session block was renamed by hand: the CLI refuses the profile,
+    # but the sign-in of session lab is there and valid.
+    config = (
+        "[sso-session lab-old]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n"
+        "[profile dev]\nsso_session = lab\nsso_account_id = 111111111111\nsso_role_name = R\n"
+        "[profile nosso]\nregion = eu-west-1\n"
+    )
+    acct = user_home(tmp_path, config, token_expires_in=3600)
+    result = si.user_work(acct, {"check": "live", "cli": "/nonexistent/aws", "profiles": ["dev", "nosso"]})
+    dev, nosso = result["profiles"]
+    assert (dev["status"], dev["token"]["state"], dev["session"]) == ("config_error", "valid", "lab"), dev
+    assert 'The specified sso-session does not exist: "lab"' in dev["message"]
+    # A profile that names no sign-in has no token state to show.
+    assert (nosso["status"], nosso["token"]) == ("config_error", None), nosso
+
+
+UNAUTHORIZED = (
+    "\naws: [ERROR]: An error occurred (UnauthorizedException) when calling the GetRoleCredentials operation: "
+    "Session token not found or invalid\n"
+)
+
+
+@pytest.mark.parametrize(
+    "state,words",
+    [
+        ("valid", "the portal refused the token although the cache says it is valid"),
+        ("expiring", "the portal refused the token although the cache says it is valid"),
+        ("expired_refreshable", "the token expired and the portal refused to refresh it"),
+    ],
+)
+def test_a_token_the_portal_refuses_while_the_cache_calls_it_good_was_ended_or_revoked(state, words):
+    row = dict(_row(state), checked="live")
+    row = si.apply_identity(row, 255, "", UNAUTHORIZED)
+    assert row["status"] == "login_required"
+    assert row["message"].startswith("the sign-in was ended or revoked"), row["message"]
+    assert words in row["message"] and "not signed in" not in row["message"]
+    assert "playbook labcloud.aws_sso.login" in row["message"]
+
+
+def test_a_token_that_is_simply_gone_or_expired_is_not_called_revoked():
+    for state in ("missing", "expired"):
+        row = si.apply_identity(dict(_row(state), checked="live"), 255, "", CLI_FAILURES[0][1])
+        assert row["message"].startswith("not signed in (token %s)" % state), row["message"]
+    # Offline, nothing is known of the portal: no claim of a revocation.
+    assert si.token_only(_row("expired"))["message"].startswith("not signed in (token expired)")
+
+
+IDENTITY_CLI = """#!/bin/sh
+# A stand-in for aws: the identity depends on the profile the shell selected.
+if [ "$AWS_PROFILE" = other ]; then role=Other account=022222222222; else role=Developer account=111111111111; fi
+printf '{"UserId": "AROA:a", "Account": "%s", "Arn": "arn:aws:sts::%s:assumed-role/AWSReservedSSO_%s_0123456789abcdef/a"}\\n' \\
+  $account $account $role
+"""
+
+
+def test_an_env_override_row_shows_what_the_users_shell_gets_not_the_clean_check(tmp_path):
+    home, _cli = fake_home(tmp_path, "export AWS_PROFILE=other\n")
+    cli = tmp_path / "aws-identity"
+    cli.write_text(IDENTITY_CLI)
+    cli.chmod(0o755)
+    acct = user_files.Account("a", os.getuid(), os.getgid(), (), home, "/bin/bash")
+    clean = dict(_row(), status="ok", checked="live", account_matches=True, role_matches=True)
+    clean.update(account="111111111111", role="Developer", arn=json.loads(_ident("111111111111", "Developer"))["Arn"])
+    spec = {"login_shell": shell_binary("bash"), "default_profile": "dev"}
+    shell = si._shell(acct, spec, str(cli), [clean])
+    assert (shell["account"], shell["aws_profile"]) == ("022222222222", "other"), shell
+    assert (clean["status"], clean["checked"]) == ("env_override", "shell")
+    assert (clean["account"], clean["role"], clean["account_matches"], clean["role_matches"]) == (
+        "022222222222",
+        "Other",
+        False,
+        False,
+    )
+    assert clean["arn"].startswith("arn:aws:sts::022222222222:assumed-role/AWSReservedSSO_Other_")
+    assert "AWS_PROFILE is other in the user's shell, not dev" in clean["message"]
+    assert "the user's shell gets account 022222222222 role Other" in clean["message"]
+    assert "with --profile dev alone the check said ok (account 111111111111 role Developer)" in clean["message"]
+
+
+def test_an_env_override_whose_shell_cli_fails_says_what_it_said():
+    row = dict(_row(), status="ok", account="111111111111", role="Developer", arn="arn:x")
+    ident = si.shell_identity(255, "", "\naws: [ERROR]: An error occurred (InvalidClientTokenId) token=abc123\n")
+    assert ident["account"] is None and "InvalidClientTokenId" in ident["message"]
+    assert "abc123" not in ident["message"]  # the CLI's stderr is masked
+    si.as_the_shell_gets(row, ident, "AWS_ACCESS_KEY_ID is exported")
+    assert (row["status"], row["account"], row["role"], row["arn"]) == ("env_override", None, None, None)
+    assert row["message"].startswith("AWS_ACCESS_KEY_ID is exported; in the user's shell the AWS CLI fails: ")
+    assert row["message"].endswith("with --profile dev alone the check said ok (account 111111111111 role Developer)")
+
+
+def test_a_profile_without_a_cli_is_not_marked_as_live_checked(tmp_path):
+    config = (
+        "[sso-session lab]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n"
+        "[profile dev]\nsso_session = lab\nsso_account_id = 111111111111\nsso_role_name = R\nregion = eu-west-1\n"
+    )
+    acct = user_home(tmp_path, config, token_expires_in=3600)
+    (row,) = si.user_work(acct, {"check": "live", "cli": None})["profiles"]
+    assert (row["status"], row["checked"], row["token"]["state"]) == ("cli_missing", "token", "valid"), row
+
+
+def test_a_cli_the_user_cannot_start_is_an_error_row_with_the_reason(tmp_path):
+    """Root found the CLI, but the user may not run it: the row still gets a status."""
+    cli = tmp_path / "aws"
+    cli.write_text("#!/bin/sh\n")
+    cli.chmod(0o600)
+    code, out, err = si._run_cli(str(cli), "dev", {"PATH": "/usr/bin:/bin"})
+    assert code == 126 and out == "" and "could not be started as this user" in err
+    row = si.apply_identity(dict(profile="dev", status=None), code, out, err, str(cli))
+    assert row["status"] == "error" and "could not be started" in row["message"]

@@ -254,3 +254,17 @@ def test_rows_take_the_waits_outcome_and_tables_align():
     with pytest.raises(LoginInputError):
         login_table(rows, "nope")
     json.dumps(rows)
+
+
+def test_table_cells_from_hosts_reach_the_terminal_escaped_on_one_line():
+    started = {
+        "h1": {
+            "users": [
+                {"user": "alice", "failed": True, "msg": "\x1b[2J\x1b[Hok: fake\nsecond line\x9b", "sessions": []},
+            ]
+        },
+    }
+    lines = login_table(login_rows(started), "result")
+    assert len(lines) == 2
+    assert "\x1b" not in lines[1] and "\x9b" not in lines[1] and "\n" not in lines[1]
+    assert lines[1].endswith("\\x1b[2J\\x1b[Hok: fake\\x0asecond line\\x9b")

@@ -76,7 +76,7 @@ def test_missing_users_fail_or_are_skipped():
     with pytest.raises(PlanError) as info:
         make(["alice", "zed", "yan"])
     assert info.value.problems == [
-        "users zed, yan not on this host; create them first, or set aws_sso_missing_users: skip"
+        "zed, yan: no such user on this host; create them first, or set aws_sso_missing_users: skip to leave them out"
     ]
     out = plan(["alice", "zed"], DEFAULTS, SESSIONS, PROFILES, [], PASSWD, "skip")
     assert out["present"] == ["alice"] and out["missing"] == ["zed"] and len(out["config"]) == 1
@@ -116,10 +116,11 @@ def test_profiles_of_an_undeclared_session_are_refused():
 
 
 def test_services_follow_the_profiles_and_sessions_that_name_them():
-    sessions = [dict(SESSIONS[0], services="vpce")]
-    services = [{"name": "vpce"}, {"name": "unused"}]
-    out = plan(["alice"], DEFAULTS, sessions, PROFILES, services, PASSWD, "fail")
-    assert out["config"][0]["services"] == [{"name": "vpce"}]
+    profiles = [dict(PROFILES[0], services="vpce"), PROFILES[1]]
+    endpoints = {"sts": {"endpoint_url": "https://sts.vpce.example.com"}}
+    services = [{"name": "vpce", "endpoints": endpoints}, {"name": "unused", "endpoints": endpoints}]
+    out = plan(["alice"], DEFAULTS, SESSIONS, profiles, services, PASSWD, "fail")
+    assert out["config"][0]["services"] == [services[0]]
 
 
 def test_system_scope_writes_the_role_level_variables_once():
@@ -160,3 +161,44 @@ def test_identity_checks_what_each_user_gets_and_what_their_shell_selects():
     ]
     system = plan(["alice"], dict(DEFAULTS, region="us-east-1"), SESSIONS, PROFILES, [], PASSWD, "fail", "system")
     assert system["identity"] == [{"user": "alice", "profiles": ["dev", "prod"], "region": "us-east-1"}]
+
+
+def test_a_mistake_in_the_declaration_is_said_once_whatever_the_users():
+    # 000000000002 unquoted: YAML gives the number 2.
+    profiles = [dict(PROFILES[0], sso_account_id=2), PROFILES[1]]
+    with pytest.raises(PlanError) as info:
+        plan(["alice", "bob", "carol", "zed"], DEFAULTS, SESSIONS, profiles, [], PASSWD, "fail")
+    zed, account = info.value.problems
+    # The user first, then the mistake once, named by the role variable to fix.
+    assert zed.startswith("zed: no such user on this host")
+    assert account.startswith("aws_sso_profiles[0] (dev).sso_account_id: YAML read it as the number 2")
+    assert 'quote it exactly as written, e.g. sso_account_id: "012345678901"' in account
+    with pytest.raises(PlanError) as info:
+        plan(["alice", "bob"], DEFAULTS, SESSIONS, [dict(PROFILES[0], output="xml")], [], PASSWD, "fail")
+    assert info.value.problems == [
+        "value of output must be one of: json, yaml, yaml-stream, text, table, got: xml found in aws_sso_profiles"
+    ]
+
+
+def test_an_unknown_key_in_a_declared_block_is_named_with_the_closest():
+    with pytest.raises(PlanError) as info:
+        plan(["alice"], DEFAULTS, [dict(SESSIONS[0], sso_regoin="x")], PROFILES, [], PASSWD, "fail")
+    assert info.value.problems == [
+        "aws_sso_sessions[0] (lab): sso_regoin is not a supported option; did you mean sso_region? "
+        "(put other keys under settings)"
+    ]
+
+
+def test_the_filter_returns_the_problems_for_a_fail_task_or_raises():
+    from ansible.errors import AnsibleFilterError
+
+    from ansible_collections.labcloud.aws_sso.plugins.filter.sso_plan import sso_plan
+
+    args = (DEFAULTS, SESSIONS, PROFILES, [], PASSWD)
+    out = sso_plan(["alice", "zed"], *args, on_problems="return")
+    assert out["problems"][0].startswith("zed: no such user on this host; create the user first")
+    # Nothing for a module to do, should the fail task be skipped.
+    assert out["config"] == out["env"] == out["keys"] == out["logout"] == []
+    assert sso_plan(["alice"], *args, on_problems="return")["problems"] == []
+    with pytest.raises(AnsibleFilterError, match="nothing written: zed: no such user"):
+        sso_plan(["zed"], *args)
