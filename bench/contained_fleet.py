@@ -710,7 +710,15 @@ def deadline_setting(root, requested):
         return variable, requested, "set with `-e %s=%d`" % (variable, requested)
     deadline = role_default or DEFAULT_DEADLINE
     if variable:
-        return None, deadline, "the default: `%s` not set, so the modules' user_timeout default" % variable
+        return (
+            None,
+            deadline,
+            "the default: `%s` not set (%d s, the modules' user_timeout default too)"
+            % (
+                variable,
+                deadline,
+            ),
+        )
     return None, deadline, "the modules' default user_timeout; the playbooks have no variable to change it"
 
 

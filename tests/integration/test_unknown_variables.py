@@ -92,17 +92,22 @@ def test_setup_fails_on_the_typos_before_any_task_touches_the_host(lab, user, ch
     before = snapshot(user.pw_dir)
     run = playbook(lab, "setup", *(["--check"] if check else []))
     assert_refused(run)
-    # The awscli role's first task refused; its platform checks never ran.
-    assert "TASK [labcloud.aws_sso.awscli : Refuse misspelt variables" in run.stdout
+    # The playbook's first task refused; the awscli role's platform checks never ran.
+    assert "TASK [Refuse misspelt variables of labcloud.aws_sso" in run.stdout
     assert "Gather the facts the platform checks need" not in run.stdout
     assert "labcloud.aws_sso.sso :" not in run.stdout
     assert snapshot(user.pw_dir) == before
     assert not os.path.exists(os.path.join(user.pw_dir, ".aws"))
 
 
-def test_the_sso_role_refuses_too_when_the_cli_is_not_installed(lab, user):
+def test_the_sso_role_refuses_by_itself_in_a_play_of_ones_own(lab, user):
+    """A lab's own playbook that uses the role alone gets the same refusal from the role."""
+    play = lab / "own.yml"
+    play.write_text(json.dumps([dict(hosts="all", become=True, gather_facts=False, roles=["labcloud.aws_sso.sso"])]))
     before = snapshot(user.pw_dir)
-    run = playbook(lab, "setup", aws_sso_install_cli=False)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"), ANSIBLE_NOCOLOR="1")
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", str(lab / "hosts.ini"), str(play)]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=lab)
     assert_refused(run)
     assert "TASK [labcloud.aws_sso.sso : Refuse misspelt variables" in run.stdout
     assert "Read the host's user database" not in run.stdout
@@ -147,7 +152,8 @@ def test_warn_goes_on_with_what_is_known_and_says_what_was_ignored(lab, user):
     # the same, which is shown once.
     run = playbook(lab, "setup", aws_sso_unknown_variables="warn", aws_sso_install_cli=False, verify_check="token")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.count("Refuse misspelt variables of labcloud.aws_sso") == 2, run.stdout
+    # The playbook's own check, the sso role's, and the closing verify's.
+    assert run.stdout.count("Refuse misspelt variables of labcloud.aws_sso") == 3, run.stdout
     warnings = [line for line in run.stderr.splitlines() if line.startswith("[WARNING]: localhost: 3 variables")]
     assert len(warnings) == 1, run.stderr
     for typo, meant in TYPOS.items():
