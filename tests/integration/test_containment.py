@@ -21,7 +21,7 @@ import pytest
 
 from tests.integration.test_as_user_security import DECLARATION, EXPECTED
 from tests.integration.test_aws_config_playbooks import ansible_playbook
-from tests.testbed.users import as_user_argv, throwaway_users
+from tests.testbed.users import all_pids, as_user_argv, running_processes, throwaway_users
 
 TIMEOUT = 6
 # ansible-playbook itself (start-up, module transfer, the action plugin's
@@ -44,7 +44,7 @@ def fresh(lab):
     for entry in lab:
         subprocess.run(["rm", "-rf", os.path.join(entry.pw_dir, ".aws"), os.path.join(entry.pw_dir, ".bashrc")])
     BEFORE.clear()
-    BEFORE.update(int(pid) for pid in os.listdir("/proc") if pid.isdigit())
+    BEFORE.update(all_pids())
     return lab
 
 
@@ -100,26 +100,12 @@ def ignoring(task):
 
 
 def leftovers(entries):
-    """Processes of the users other than the ones the test itself started for them.
-
-    Throwaway uids are reused across test files, so what ran before the test
-    (BEFORE, from the `fresh` fixture) does not count."""
-    uids = {str(entry.pw_uid) for entry in entries}
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) in BEFORE:
-            continue
-        try:
-            with open("/proc/%s/status" % name) as handle:
-                fields = dict(line.split(":", 1) for line in handle if ":" in line)
-            with open("/proc/%s/cmdline" % name, "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        zombie = fields["State"].strip().startswith("Z")
-        if fields["Uid"].split()[0] in uids and not zombie and "sleep 600" not in cmdline and "flock" not in cmdline:
-            found.append(cmdline)
-    return found
+    """The users' processes other than the ones the test started for them (lock holders, sleeps)."""
+    return [
+        cmdline
+        for _pid, cmdline in running_processes(entries, BEFORE)
+        if "sleep 600" not in cmdline and "flock" not in cmdline
+    ]
 
 
 def config_of(entry):

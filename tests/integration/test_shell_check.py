@@ -17,15 +17,13 @@ Nothing started for them may be left running afterwards.
 
 import json
 import os
-import shutil
-import tempfile
 import time
 
 import pytest
 
 from tests.integration.test_aws_config_playbooks import BIN, REPO
 from tests.integration.test_containment import _peak_rss_mib
-from tests.testbed.users import throwaway_users
+from tests.testbed.users import all_pids, running_processes, throwaway_users
 
 USER_TIMEOUT = 40
 # ansible-playbook itself and four users' CLI runs on a busy 2-core machine.
@@ -49,13 +47,8 @@ BASHRC = {
 
 
 @pytest.fixture(scope="module")
-def cli(awscli_dist):
-    """The real CLI where the users can run it: hard links to the cache's copy, in a directory they can reach."""
-    base = tempfile.mkdtemp(prefix="lcsso-cli-")
-    os.chmod(base, 0o755)
-    shutil.copytree(str(awscli_dist), os.path.join(base, "dist"), copy_function=os.link)
-    yield os.path.join(base, "dist", "aws")
-    shutil.rmtree(base)
+def cli(user_runnable_cli):
+    return user_runnable_cli
 
 
 def write_as(entry, relative, text, mode=0o600):
@@ -66,22 +59,6 @@ def write_as(entry, relative, text, mode=0o600):
         handle.write(text)
     os.chmod(path, mode)
     os.chown(path, entry.pw_uid, entry.pw_gid)
-
-
-def processes_of(entries):
-    uids = {str(entry.pw_uid) for entry in entries}
-    found = []
-    for name in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/status" % name) as handle:
-                fields = dict(line.split(":", 1) for line in handle if ":" in line)
-            with open("/proc/%s/cmdline" % name, "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode()
-        except (OSError, ValueError):
-            continue
-        if fields.get("Uid", "-").split()[0] in uids and not fields["State"].strip().startswith("Z"):
-            found.append((int(name), cmdline))
-    return found
 
 
 def identity_play(tmp_path, task, out):
@@ -117,11 +94,12 @@ def checked(tmp_path_factory, cli):
             "register": "identity",
         }
         argv, env = identity_play(tmp_path, task, out)
+        before = all_pids()
         started = time.monotonic()
         returncode, peak, output = _peak_rss_mib(argv, env)
         seconds = time.monotonic() - started
         assert returncode == 0, output
-        left = processes_of(entries)
+        left = running_processes(entries, before)
         for pid, _cmdline in left:
             os.kill(pid, 9)
         by_name = {user["user"]: user for user in json.loads(out.read_text())["users"]}

@@ -10,10 +10,8 @@ the local Identity Center) giving the same rows.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -140,13 +138,8 @@ def lab(identity_center):
 
 
 @pytest.fixture(scope="module")
-def aws_cli(awscli_dist):
-    """The real CLI where the users can run it (/root is closed to them): hard links in a directory of its own."""
-    base = tempfile.mkdtemp(prefix="lcsso-verify-cli-")
-    os.chmod(base, 0o755)
-    shutil.copytree(str(awscli_dist), os.path.join(base, "dist"), copy_function=os.link)
-    yield os.path.join(base, "dist", "aws")
-    shutil.rmtree(base)
+def aws_cli(user_runnable_cli):
+    return user_runnable_cli
 
 
 def lab_variables(tmp_path, users, identity_center, aws_cli):

@@ -28,6 +28,20 @@ def awscli_dist():
     return _paths.awscli_dist(_paths.AWSCLI_LATEST)
 
 
+@_pytest.fixture(scope="module")
+def user_runnable_cli(awscli_dist):
+    """The real CLI where throwaway users can run it (/root is closed to them): hard links in a directory of its own."""
+    import os
+    import shutil
+    import tempfile
+
+    base = tempfile.mkdtemp(prefix="lcsso-cli-")
+    os.chmod(base, 0o755)
+    shutil.copytree(str(awscli_dist), os.path.join(base, "dist"), copy_function=os.link)
+    yield os.path.join(base, "dist", "aws")
+    shutil.rmtree(base)
+
+
 @_pytest.fixture(scope="session")
 def awscli_mirror():
     """MirrorServer serving paths.MIRROR: .url, .stats(), .reset_stats()."""

@@ -37,6 +37,34 @@ def throwaway_users(count, home_root="/home"):
             subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
 
 
+def running_processes(entries, before=()):
+    """[(pid, command line)] of the users' processes that are running, but the pids in before.
+
+    A zombie, or a process whose memory is already gone (empty command line),
+    is exiting, not running. Throwaway uids are reused across test files, so
+    a test passes what ran before it as before."""
+    uids = {str(entry.pw_uid) for entry in entries}
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in before:
+            continue
+        try:
+            with open("/proc/%s/status" % name) as handle:
+                fields = dict(line.split(":", 1) for line in handle if ":" in line)
+            with open("/proc/%s/cmdline" % name, "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode().strip()
+        except (OSError, ValueError):
+            continue
+        exiting = fields["State"].strip().startswith(("Z", "X")) or not cmdline
+        if fields["Uid"].split()[0] in uids and not exiting:
+            found.append((int(name), cmdline))
+    return found
+
+
+def all_pids():
+    return {int(name) for name in os.listdir("/proc") if name.isdigit()}
+
+
 def as_user_argv(entry, *argv):
     """argv run as the user, with the user's groups and a clean environment."""
     return [
