@@ -244,3 +244,43 @@ def test_a_fifo_where_the_config_is_fails_its_user_at_once(tmp_path, fresh):
     assert rows[mallory.pw_name]["failed"] and "not a regular file" in rows[mallory.pw_name]["msg"]
     assert config_of(other) == EXPECTED
     assert took < TIMEOUT + OVERHEAD
+
+
+def test_setup_goes_on_for_the_other_users_and_fails_after_the_report(tmp_path, fresh):
+    """The role must not stop at the first batched step a user failed: the others get every step."""
+    mallory, other, *_ = fresh
+    holder = hold_lock(mallory, make_dir(mallory, ".aws"))
+    lab = {
+        "aws_sso_sessions": [DECLARATION["sso_sessions"][0]],
+        "aws_sso_profiles": [dict(DECLARATION["profiles"][0], region="eu-west-1")],
+        "aws_sso_default_profile": "dev",
+        "aws_sso_users": [mallory.pw_name, other.pw_name],
+        "aws_sso_install_cli": False,
+        "aws_sso_user_timeout": TIMEOUT,
+        "verify_check": "token",
+        "verify_report_dir": str(tmp_path / "report"),
+    }
+    (tmp_path / "lab.json").write_text(json.dumps(lab))
+    from tests.integration.test_aws_config_playbooks import BIN, REPO
+
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"), ANSIBLE_NOCOLOR="1")
+    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", PYTHON]
+    command += ["-e", "@%s" % (tmp_path / "lab.json"), "labcloud.aws_sso.setup"]
+    started = time.monotonic()
+    try:
+        run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    finally:
+        stop(holder)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, output
+    assert time.monotonic() - started < TIMEOUT + 2 * OVERHEAD, output
+    assert "labcloud.aws_sso.setup: 1 user part(s) failed on this host" in output, output
+    assert "%s (config): " % mallory.pw_name in output and "locked by another process" in output
+    # The other user got every step after the one mallory failed.
+    assert config_of(other) == EXPECTED.replace("sso_role_name = Dev\n", "sso_role_name = Dev\nregion = eu-west-1\n")
+    with open(os.path.join(other.pw_dir, ".bashrc")) as handle:
+        assert "export AWS_PROFILE='dev'" in handle.read()
+    # ...and both are rows of the closing report, written before the host failed.
+    rows = json.loads((tmp_path / "report" / "report.json").read_text())["rows"]
+    assert {row["user"] for row in rows} == {mallory.pw_name, other.pw_name}
+    assert leftovers(fresh) == []
