@@ -460,12 +460,15 @@ def _report_table(text):
     """What the report task printed (table and totals), without Ansible's
     framing around it: from its task header to its result line."""
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith("TASK [Write report.json")), None)
+    # The report is a task of the checking play: "TASK [labcloud.aws_sso.sso : Write report.json...".
+    start = next(
+        (i for i, line in enumerate(lines) if line.startswith("TASK [") and "Write report.json" in line), None
+    )
     if start is None:
         return ""
     body = []
     for line in lines[start + 1 :]:
-        if line.startswith(("changed: [localhost]", "ok: [localhost]", "TASK [", "PLAY ")):
+        if line.startswith(("changed: [", "ok: [", "TASK [", "PLAY ")):
             break
         body.append(line)
     return "\n".join(body).strip("\n")
