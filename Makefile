@@ -54,7 +54,8 @@ unit: collection
 	$(PYTEST) tests/unit -q
 
 integration: collection testbed
-	$(PYTEST) tests/integration -q
+	@# Two workers, one test file each at a time: module fixtures (users, servers) stay whole.
+	$(PYTEST) tests/integration -q -n 2 --dist loadfile
 
 sanity: collection
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
