@@ -19,7 +19,7 @@ waited for) and of the controller (the same around ansible-playbook), and
 the container's memory peak; processes of the 40 users left in the
 container afterwards, other than those this benchmark started for them.
 
-    .venv/bin/python bench/contained_fleet.py [--write-docs] [--user-timeout N]
+    .venv/bin/python bench/contained_fleet.py [--write-docs] [--user-timeout N] [--dump FILE]
 
 Run `make collection testbed` first. With --write-docs the figures go to
 docs/benchmarks.md between the contained-bench markers.
@@ -92,12 +92,13 @@ rc = subprocess.call(["/usr/bin/python3"] + sys.argv[1:])
 seconds = round(time.monotonic() - started, 1)
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 name = os.path.basename(sys.argv[-1]) if len(sys.argv) > 1 else "?"
-with open("/var/log/bench-module-rss.jsonl", "a") as log:
+with open("MODULE_LOG", "a") as log:
     log.write(json.dumps({"module": name, "maxrss_kb": usage.ru_maxrss, "rc": rc, "seconds": seconds}) + "\\n")
 sys.exit(rc if rc >= 0 else 128 - rc)
 """
 INTERPRETER = "/usr/local/bin/bench-python"
 MODULE_LOG = "/var/log/bench-module-rss.jsonl"
+HOST_WRAPPER = HOST_WRAPPER.replace("MODULE_LOG", MODULE_LOG)
 CONTROLLER_WRAPPER = (
     "import resource, subprocess, sys\n"
     "rc = subprocess.call(sys.argv[2:])\n"
@@ -123,8 +124,8 @@ print(json.dumps(out))
 # following a link or opening anything but a regular file.
 DIGESTS = r"""
 import hashlib, json, os, stat, sys
-names = (".aws/config", ".aws/credentials", ".bashrc", ".profile", ".bash_profile", ".bash_login", ".zshrc",
-         ".zprofile", ".config/fish/config.fish")
+names = (".aws/config", ".aws/credentials", ".bashrc", ".profile", ".bash_profile", ".bash_login", ".zshenv",
+         ".zshrc", ".zprofile", ".config/fish/config.fish", ".config/fish/conf.d/labcloud-aws-sso.fish")
 out = {}
 for user in json.load(sys.stdin):
     home = "/home/" + user
@@ -206,6 +207,13 @@ def wait_for(container, user_uid, name, known):
 # -- what the users have before a run ------------------------------------------
 
 
+def add_users(container):
+    script = " && ".join(
+        "useradd -m -s /bin/bash -u %d %s" % (FIRST_UID + index, name) for index, name in enumerate(USER_NAMES)
+    )
+    sh(container, "sh", "-c", script)
+
+
 def give_tokens(container, users, testbed):
     """A valid sign-in for every user, minted by the local Identity Center as
     it mints one for a device-code sign-in (same client, tokens and
@@ -270,13 +278,6 @@ def misbehave(container, uids):
 # -- one playbook run --------------------------------------------------------------
 
 
-def add_users(container):
-    script = " && ".join(
-        "useradd -m -s /bin/bash -u %d %s" % (FIRST_UID + index, name) for index, name in enumerate(USER_NAMES)
-    )
-    sh(container, "sh", "-c", script)
-
-
 def install_wrapper(container):
     sh(container, "sh", "-c", "cat > %s && chmod 755 %s" % (INTERPRETER, INTERPRETER), stdin=HOST_WRAPPER)
 
@@ -293,13 +294,14 @@ def snapshot_collection(workdir):
     return target
 
 
-def run_playbook(workdir, container, playbook, variables, label, interpreter=INTERPRETER):
+def run_playbook(workdir, container, playbook, variables, label):
     """Run a playbook against the container; wall clock, exit code, the json
     callback's document and the controller's peak RSS."""
+    label = re.sub(r"[^A-Za-z0-9]+", "-", label)
     inventory = workdir / ("inventory-%s.ini" % label)
     inventory.write_text(
         "[lab]\n%s ansible_connection=containers.podman.podman ansible_python_interpreter=%s\n"
-        % (container, interpreter)
+        % (container, INTERPRETER)
     )
     varfile = workdir / ("vars-%s.json" % label)
     varfile.write_text(json.dumps(variables))
@@ -343,10 +345,12 @@ def run_playbook(workdir, container, playbook, variables, label, interpreter=INT
 
 
 def task_seconds(document):
-    """[(task name, seconds)] in the order the tasks ran."""
+    """[(task name, seconds)] of the tasks that ran (were not skipped), in order."""
     out = []
     for play in (document or {}).get("plays", []):
         for task in play["tasks"]:
+            if all(result.get("skipped") for result in task["hosts"].values()):
+                continue
             times = task["task"].get("duration") or {}
             if times.get("start") and times.get("end"):
                 seconds = datetime.datetime.fromisoformat(times["end"].rstrip("Z")) - datetime.datetime.fromisoformat(
@@ -357,9 +361,10 @@ def task_seconds(document):
 
 
 def user_results(document, container):
-    """user -> {task name: that user's result, times left out}, and the
-    tasks that failed on the host (name -> message)."""
-    users, failed = {}, {}
+    """user -> {task name: that user's result, times left out}; the tasks
+    that failed on the host (name -> message); user -> seconds of the user's
+    part where a result says (duration_ms)."""
+    users, failed, seconds = {}, {}, {}
     for play in (document or {}).get("plays", []):
         for task in play["tasks"]:
             result = task["hosts"].get(container)
@@ -371,7 +376,9 @@ def user_results(document, container):
             for entry in result.get("users") or []:
                 if isinstance(entry, dict) and "user" in entry:
                     users.setdefault(entry["user"], {})[name] = stable(entry)
-    return users, failed
+                    if entry.get("duration_ms") is not None:
+                        seconds[entry["user"]] = entry["duration_ms"] / 1000
+    return users, failed, seconds
 
 
 def stable(value):
@@ -408,23 +415,59 @@ def container_peak(container):
 # -- one scenario --------------------------------------------------------------------
 
 
+def prepare(workdir, mirror, testbed, container, hostile, base):
+    """Users, the wrapper interpreter, the AWS CLI (the shell check runs it),
+    sign-ins and the traps: nothing of it measured. Returns {uid: user}."""
+    add_users(container)
+    install_wrapper(container)
+    prep = dict(base, aws_sso_users=[], aws_sso_verify=False, **mirror_vars(mirror, workdir))
+    done = run_playbook(workdir, container, "labcloud.aws_sso.setup", prep, container + "-cli")
+    if done["rc"] != 0:
+        failed = user_results(done["output"], container)[1]
+        raise SystemExit("installing the AWS CLI failed: %s\n%s" % (failed, done["stderr"]))
+    uids = uids_of(container, USER_NAMES)
+    give_tokens(container, USER_NAMES, testbed)
+    if hostile:
+        misbehave(container, uids)
+    return uids
+
+
+def measure_step(workdir, container, playbook, variables, label, uids, started_for_users):
+    """One timed playbook and everything measured around it."""
+    run = run_playbook(workdir, container, playbook, variables, label)
+    left = user_processes(container, set(uids))
+    run["left"] = [proc for pid, proc in left.items() if pid not in started_for_users]
+    run["modules"] = module_peaks(container)
+    top = max(run["modules"], key=lambda r: r["maxrss_kb"], default={"maxrss_kb": None, "module": None})
+    run["module_kb"], run["module_top"] = top["maxrss_kb"], top["module"]
+    run["container_bytes"] = container_peak(container)
+    run["users"], run["failed_tasks"], run["seconds"] = user_results(run.pop("output"), container)
+    print(
+        "%s: %.1f s, rc %d%s, %d process(es) left, module peak %s KiB (%s), controller %s KiB"
+        % (
+            label,
+            run["wall"],
+            run["rc"],
+            " (HUNG, ended)" if run["hung"] else "",
+            len(run["left"]),
+            run["module_kb"],
+            run["module_top"],
+            run["controller_kb"],
+        ),
+        flush=True,
+    )
+    for task, message in run["failed_tasks"].items():
+        print("  failed: %s: %s" % (task, message[:600]), flush=True)
+    return run
+
+
 def scenario(workdir, mirror, testbed, hostile, base):
     """Setup then verify on a fresh container; everything measured."""
     label = "hostile" if hostile else "clean"
     with Hosts(1, 0, RUN_ARGS) as hosts:
         container = hosts.names[0]
-        add_users(container)
-        install_wrapper(container)
-        # Not measured: the AWS CLI (the shell check runs it), for no user yet.
-        prep = dict(base, aws_sso_users=[], aws_sso_verify=False, **mirror_vars(mirror, workdir))
-        done = run_playbook(workdir, container, "labcloud.aws_sso.setup", prep, label + "-cli")
-        if done["rc"] != 0:
-            failed = user_results(done["output"], container)[1]
-            raise SystemExit("installing the AWS CLI failed: %s\n%s" % (failed, done["stderr"]))
-        uids = uids_of(container, USER_NAMES)
-        give_tokens(container, USER_NAMES, testbed)
-        if hostile:
-            misbehave(container, uids)
+        uids = prepare(workdir, mirror, testbed, container, hostile, base)
+        # The lock holders and the `sleep` are the bench's, not the run's.
         started_for_users = user_processes(container, set(uids))
         module_peaks(container)
         container_peak(container)
@@ -437,32 +480,8 @@ def scenario(workdir, mirror, testbed, hostile, base):
                 dict(base, verify_check="shell", verify_report_dir=str(workdir / ("report-" + label))),
             ),
         ):
-            run = run_playbook(workdir, container, playbook, variables, "%s-%s" % (label, step))
-            left = user_processes(container, set(uids))
-            run["left"] = [p for pid, p in left.items() if pid not in started_for_users]
-            run["modules"] = module_peaks(container)
-            top = max(run["modules"], key=lambda r: r["maxrss_kb"], default={"maxrss_kb": None, "module": None})
-            run["module_kb"], run["module_top"] = top["maxrss_kb"], top["module"]
-            run["container_bytes"] = container_peak(container)
-            run["users"], run["failed_tasks"] = user_results(run.pop("output"), container)
-            steps[step] = run
-            print(
-                "%s %s: %.1f s, rc %d%s, %d process(es) left, module peak %s KiB (%s), controller %s KiB"
-                % (
-                    label,
-                    step,
-                    run["wall"],
-                    run["rc"],
-                    " (HUNG, ended)" if run["hung"] else "",
-                    len(run["left"]),
-                    run["module_kb"],
-                    run["module_top"],
-                    run["controller_kb"],
-                ),
-                flush=True,
-            )
-            for task, message in run["failed_tasks"].items():
-                print("  failed: %s: %s" % (task, message[:600]), flush=True)
+            label_step = "%s %s" % (label, step)
+            steps[step] = measure_step(workdir, container, playbook, variables, label_step, uids, started_for_users)
         steps["files"] = json.loads(sh(container, "python3", "-c", DIGESTS, stdin=json.dumps(USER_NAMES)).stdout)
         return steps
 
@@ -489,8 +508,11 @@ def first_difference(a, b, path=""):
     """Where two results first differ, for the report."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b), key=str):
+            where = "%s.%s" % (path, key) if path else str(key)
+            if key not in b:
+                return "%s: %s -> (no result: it did not run)" % (where, short(a[key]))
             if a.get(key) != b.get(key):
-                return first_difference(a.get(key), b.get(key), "%s.%s" % (path, key) if path else str(key))
+                return first_difference(a.get(key), b.get(key), where)
         return None
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for index, (x, y) in enumerate(zip(a, b)):
@@ -501,8 +523,6 @@ def first_difference(a, b, path=""):
 
 
 def short(value, size=160):
-    if value is None:
-        return "(no result: it did not run)"
     text = json.dumps(value) if not isinstance(value, str) else value
     return text if len(text) <= size else text[: size - 3] + "..."
 
@@ -525,7 +545,11 @@ def hostile_outcome(run, user):
     for task, result in results.items():
         rows = result.get("profiles")
         if rows is not None:
-            said.extend("%s: `%s` (%s)" % (r["profile"], r["status"], short(r.get("message") or "", 220)) for r in rows)
+            said.extend(
+                "%s: `%s`%s"
+                % (r["profile"], r["status"], " (%s)" % short(r["message"], 220) if r.get("message") else "")
+                for r in rows
+            )
         elif result.get("failed") or result.get("msg"):
             said.append("%s: failed: %s" % (task, short(result.get("msg") or "", 220)))
     return "; ".join(said) or "ok in every task"
@@ -620,6 +644,11 @@ def correctness(clean, hostile):
         " setup results differ for %d, verify results for %d, files for %d."
         % (well - len(differing), well, well, len(parts["setup"]), len(parts["verify"]), len(parts["files"]))
     ]
+    if differing:
+        lines.append(
+            "  - Of them, ~/.aws/config identical for %d and verify's profile rows (status, account, role, token"
+            " state, messages) identical for %d; the rest of the differences:" % narrower(clean, hostile)
+        )
     for part in ("setup", "verify"):
         if parts[part]:
             user = parts[part][0]
@@ -631,12 +660,36 @@ def correctness(clean, hostile):
     return lines
 
 
-def timeline(hostile):
+def narrower(clean, hostile):
+    """(users with the same ~/.aws/config, users with the same verify profile rows) among the well-behaved."""
+    same_config = same_rows = 0
+    for user in USER_NAMES:
+        if user in HOSTILE:
+            continue
+        same_config += clean["files"].get(user, {}).get(".aws/config") == hostile["files"].get(user, {}).get(
+            ".aws/config"
+        )
+        rows = [
+            [result.get("profiles") for result in run["verify"]["users"].get(user, {}).values()]
+            for run in (clean, hostile)
+        ]
+        same_rows += rows[0] == rows[1]
+    return same_config, same_rows
+
+
+def timeline(clean, hostile):
     lines = []
     for step in ("setup", "verify"):
         run = hostile[step]
         for task, message in run["failed_tasks"].items():
             lines.append("- Failed on the host in the hostile %s: %s: %s" % (step, task, short(message, 400)))
+        ran = {name for name, _seconds in run["tasks"]}
+        missing = [name for name, _seconds in clean[step]["tasks"] if name not in ran]
+        if missing:
+            lines.append(
+                "- Ran in the clean %s but not in the hostile one (Ansible ends a host's play at its first failed"
+                " task): %s" % (step, "; ".join(missing))
+            )
         slow = sorted(run["tasks"], key=lambda item: -item[1])[:3]
         if not slow:
             lines.append(
@@ -659,22 +712,44 @@ def timeline(hostile):
     return lines
 
 
-def hostile_table(hostile):
-    lines = ["", "What the 5 got in the hostile run:", "", "| user | setup | verify (shell check) |", "|---|---|---|"]
+def hostile_table(clean, hostile):
+    lines = [
+        "",
+        "What the 5 got in the hostile run:",
+        "",
+        "| user | setup | verify (shell check) | verify: time of the user's part (duration_ms) |",
+        "|---|---|---|---|",
+    ]
     for user in HOSTILE:
+        took = hostile["verify"]["seconds"].get(user)
         lines.append(
-            "| %s | %s | %s |"
-            % (user, cell(hostile_outcome(hostile["setup"], user)), cell(hostile_outcome(hostile["verify"], user)))
+            "| %s | %s | %s | %s |"
+            % (
+                user,
+                cell(hostile_outcome(hostile["setup"], user)),
+                cell(hostile_outcome(hostile["verify"], user)),
+                "n/a" if took is None else "%.1f s" % took,
+            )
         )
+    lines += ["", "- Verify, time of a well-behaved user's part: %s." % part_times(clean, hostile)]
     return lines
+
+
+def part_times(clean, hostile):
+    said = []
+    for name, run in (("clean", clean), ("hostile", hostile)):
+        times = sorted(s for user, s in run["verify"]["seconds"].items() if user not in HOSTILE)
+        if times:
+            said.append("%s median %.1f s, max %.1f s" % (name, times[len(times) // 2], times[-1]))
+    return "; ".join(said) or "n/a"
 
 
 def report(clean, hostile, deadline, deadline_how, command):
     lines = intro(deadline, deadline_how, command)
     lines += figures_table(clean, hostile, deadline)
     lines += correctness(clean, hostile)
-    lines += timeline(hostile)
-    lines += hostile_table(hostile)
+    lines += timeline(clean, hostile)
+    lines += hostile_table(clean, hostile)
     lines += [
         "",
         "Module peak RSS: the largest ru_maxrss of RUSAGE_CHILDREN logged by a wrapper interpreter around each",
@@ -710,15 +785,7 @@ def deadline_setting(root, requested):
         return variable, requested, "set with `-e %s=%d`" % (variable, requested)
     deadline = role_default or DEFAULT_DEADLINE
     if variable:
-        return (
-            None,
-            deadline,
-            "the default: `%s` not set (%d s, the modules' user_timeout default too)"
-            % (
-                variable,
-                deadline,
-            ),
-        )
+        return None, deadline, "`%s` not set: the role's and the modules' default" % variable
     return None, deadline, "the modules' default user_timeout; the playbooks have no variable to change it"
 
 
