@@ -461,9 +461,7 @@ def _report_table(text):
     framing around it: from its task header to its result line."""
     lines = text.splitlines()
     # The report is a task of the checking play: "TASK [labcloud.aws_sso.sso : Write report.json...".
-    start = next(
-        (i for i, line in enumerate(lines) if line.startswith("TASK [") and "Write report.json" in line), None
-    )
+    start = next((i for i, line in enumerate(lines) if line.startswith("TASK [") and "Write report.json" in line), None)
     if start is None:
         return ""
     body = []
