@@ -79,7 +79,7 @@ def test_the_timeout_kills_the_whole_group():
     done = sh("sleep 600 & echo $!; sleep 600", timeout=1)
     assert done.timed_out and done.returncode == -signal.SIGKILL
     assert done.timeout == 1.0
-    assert time.monotonic() - started < 1 + bp.GRACE + 2
+    assert time.monotonic() - started < 1 + bp.GRACE + 10
     assert gone(int(done.stdout)), "the background job of the timed-out program is still running"
 
 
@@ -87,7 +87,7 @@ def test_background_jobs_holding_the_pipes_end_with_the_program():
     started = time.monotonic()
     done = sh("sleep 600 & echo $!; exit 3")
     assert (done.returncode, done.timed_out) == (3, False)
-    assert time.monotonic() - started < bp.GRACE + 2
+    assert time.monotonic() - started < bp.GRACE + 10
     assert gone(int(done.stdout))
 
 
@@ -98,7 +98,7 @@ def test_a_process_that_left_the_session_does_not_hang_the_call_on_its_pipes():
     done = sh("setsid sh -c 'echo $$; exec sleep 600' & sleep 0.2; echo main")
     try:
         assert (done.returncode, done.timed_out) == (0, False)
-        assert time.monotonic() - started < bp.GRACE + 2
+        assert time.monotonic() - started < bp.GRACE + 10
         assert done.stdout.split()[-1] == b"main"
     finally:
         kill(int(done.stdout.split()[0]))
@@ -107,7 +107,7 @@ def test_a_process_that_left_the_session_does_not_hang_the_call_on_its_pipes():
 def test_a_program_that_closes_its_pipes_and_runs_on_still_times_out():
     started = time.monotonic()
     done = sh("exec >/dev/null 2>&1; sleep 600", timeout=1)
-    assert done.timed_out and time.monotonic() - started < 1 + bp.GRACE + 2
+    assert done.timed_out and time.monotonic() - started < 1 + bp.GRACE + 10
 
 
 def test_the_users_part_deadline_shortens_the_timeout(monkeypatch):
@@ -115,7 +115,7 @@ def test_the_users_part_deadline_shortens_the_timeout(monkeypatch):
     started = time.monotonic()
     done = sh("sleep 600", timeout=60)
     assert done.timed_out and done.timeout == 2.5 - bp.DEADLINE_MARGIN
-    assert time.monotonic() - started < 2.5 + bp.GRACE
+    assert time.monotonic() - started < 2.5 + bp.GRACE + 10
 
 
 def test_outside_a_users_part_the_timeout_is_the_callers():

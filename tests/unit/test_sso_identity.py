@@ -277,7 +277,7 @@ def test_through_a_real_shell_a_fake_dump_hang_or_forgery_is_never_ok(tmp_path, 
         rows = [dict(si._base_row("dev"), status="ok"), dict(si._base_row("x"), status="forbidden", message="no")]
         started = time.monotonic()
         shell = si._shell(acct, {"login_shell": shell_binary("bash")}, cli, rows)
-        assert time.monotonic() - started < 2 + bp.GRACE + 2
+        assert time.monotonic() - started < 2 + bp.GRACE + 10
         assert shell["error"] and words in shell["error"] and shell["forged"] is forged, (name, shell)
         assert rows[0]["status"] == "error" and words in rows[0]["message"], (name, rows[0])
         assert "without the shell, the check said ok" in rows[0]["message"]
@@ -321,7 +321,7 @@ def test_a_fifo_at_the_token_path_is_that_profiles_error_not_a_hang(tmp_path):
     started = time.monotonic()
     # live: the CLI (which would block opening the FIFO) must not even be started.
     result = si.user_work(acct, {"check": "live", "cli": "/nonexistent/aws"})
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15
     (row,) = result["profiles"]
     assert row["status"] == "error" and row["checked"] == "token"
     assert "the SSO token cache could not be read" in row["message"] and "not a regular file" in row["message"]

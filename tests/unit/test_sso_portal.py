@@ -155,7 +155,7 @@ def test_a_fifo_at_the_token_path_is_a_clear_error_not_a_hang(tmp_path):
     fake = FakePortal(DIRECTORY)
     started = time.monotonic()
     out = sso_portal.list_for_session(str(tmp_path), CONFIG, "lab", {}, call=fake)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15
     assert out["status"] == "error" and fake.requests == []
     assert "the SSO token cache could not be read" in out["message"] and "not a regular file" in out["message"]
     assert str(path) in out["message"] and out["token"]["state"] == "missing"

@@ -190,7 +190,8 @@ def test_a_hung_part_costs_its_deadline_and_the_others_finish(users):
     took = time.monotonic() - started
     assert answers[0][0] is None and answers[0][1].startswith("timed out") and "within 2 s" in answers[0][1]
     assert answers[1] == (bob.uid, None) and answers[2] == ("done", None)
-    assert took < 2 + 2.5
+    # Bounded, not instant: the hang is 600 s; a busy CI machine needs slack.
+    assert took < 2 + 10
     assert _processes_of(alice.uid, before) == []
 
 
@@ -232,7 +233,7 @@ def test_a_fork_bomb_is_bounded_and_ended(users):
     started = time.monotonic()
     answer = user_files.run_as_many([(alice, bomb, ())], timeout=3)[0]
     assert answer[1].startswith("timed out")
-    assert time.monotonic() - started < 3 + user_files._SWEEP_SECONDS + 2
+    assert time.monotonic() - started < 3 + user_files._SWEEP_SECONDS + 10
     time.sleep(0.2)
     assert _processes_of(alice.uid, before) == []
 
@@ -273,7 +274,7 @@ def test_the_child_has_limits_a_clean_environment_and_no_root_descriptors(users)
     assert seen["env"] == user_files.clean_environment(alice)
     assert seen["fds"] == ["/dev/null"] * 3
     assert seen["sid"] and seen["dumpable"] == 0 and seen["tracer"] == "0"
-    assert 25 < seen["remaining"] <= 30
+    assert 15 < seen["remaining"] <= 30
     assert user_files.remaining() is None
 
 
