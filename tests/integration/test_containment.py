@@ -14,13 +14,13 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
 from tests.integration.test_as_user_security import DECLARATION, EXPECTED
 from tests.integration.test_aws_config_playbooks import ansible_playbook
+from tests.testbed.measure import peak_rss_mib
 from tests.testbed.users import all_pids, as_user_argv, running_processes, throwaway_users
 
 TIMEOUT = 6
@@ -190,18 +190,6 @@ def test_a_lock_held_on_the_home_stops_neither_shell_env_nor_static_keys_of_othe
     assert leftovers(fresh) == []
 
 
-def _peak_rss_mib(argv, env):
-    """Run argv; the largest resident set of it or any of its descendants, in MiB."""
-    probe = (
-        "import resource, subprocess, sys, json\n"
-        "p = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True, timeout=300)\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
-        "print(json.dumps([p.returncode, peak, p.stdout[-3000:] + p.stderr[-3000:]]))\n"
-    )
-    answer = subprocess.run([sys.executable, "-c", probe, json.dumps(argv)], env=env, capture_output=True, text=True)
-    return json.loads(answer.stdout.strip().splitlines()[-1])
-
-
 def test_a_config_linked_to_proc_pagemap_is_refused_with_bounded_memory(tmp_path, fresh):
     """/proc/PID/pagemap says it is empty and streams ~256 GiB: only bytes really read count."""
     mallory, other, *_ = fresh
@@ -218,7 +206,7 @@ def test_a_config_linked_to_proc_pagemap_is_refused_with_bounded_memory(tmp_path
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / "build" / "collections"), ANSIBLE_NOCOLOR="1")
         argv = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", PYTHON, str(play)]
         started = time.monotonic()
-        returncode, peak, output = _peak_rss_mib(argv, env)
+        returncode, peak, output = peak_rss_mib(argv, env)
         took = time.monotonic() - started
     finally:
         stop(sleeper)

@@ -22,7 +22,7 @@ import time
 import pytest
 
 from tests.integration.test_aws_config_playbooks import BIN, REPO
-from tests.integration.test_containment import _peak_rss_mib
+from tests.testbed.measure import peak_rss_mib
 from tests.testbed.users import all_pids, running_processes, throwaway_users
 
 USER_TIMEOUT = 40
@@ -96,7 +96,7 @@ def checked(tmp_path_factory, cli):
         argv, env = identity_play(tmp_path, task, out)
         before = all_pids()
         started = time.monotonic()
-        returncode, peak, output = _peak_rss_mib(argv, env)
+        returncode, peak, output = peak_rss_mib(argv, env)
         seconds = time.monotonic() - started
         assert returncode == 0, output
         left = running_processes(entries, before)
