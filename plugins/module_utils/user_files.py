@@ -354,6 +354,7 @@ class _Part:
         self.chunks = []
         self.size = 0
         self.problem = None
+        self.timed_out = False
 
 
 def _become_subreaper():
@@ -448,7 +449,7 @@ def _end_part(part, busy):
 def _outcome(part, status):
     """(result, error, timed_out) for a part that has ended."""
     if part.problem:
-        return None, part.problem, part.problem.startswith("timed out")
+        return None, part.problem, part.timed_out
     data = b"".join(part.chunks)
     name = part.acct.name
     if not data:
@@ -512,6 +513,7 @@ def _run_parts(jobs, parallel, timeout, limits):
             now = time.monotonic()
             for part in [p for p in running.values() if p.deadline <= now]:
                 part.problem = _timeout_message(part)
+                part.timed_out = True
                 finish(part)
     finally:
         for part in list(running.values()):
@@ -536,6 +538,32 @@ def _in_process(acct, func, args):
         raise UserFileError(describe_os_error(exc, acct)) from None
 
 
+def _run_jobs(jobs, parallel, timeout, limits):
+    """[(result, error, timed_out)] for (acct, func, args) jobs, in job order.
+
+    Inside a user's bounded part, that user's own jobs run in process (no
+    second child); a job for another user is refused unless we are root.
+    """
+    results = [(None, "not started", False)] * len(jobs)
+    runnable = []
+    for index, (acct, func, args) in enumerate(jobs):
+        if _deadline is not None and os.geteuid() == acct.uid:
+            try:
+                results[index] = (_in_process(acct, func, args), None, False)
+            except UserFileError as exc:
+                results[index] = (None, str(exc), isinstance(exc, UserTimeout))
+        elif os.geteuid() not in (0, acct.uid):
+            results[index] = (None, _refusal(acct), False)
+        else:
+            runnable.append((index, (acct, func, args)))
+    answers = _run_parts(
+        [job for _index, job in runnable], parallel, timeout or DEFAULT_TIMEOUT, limits or DEFAULT_LIMITS
+    )
+    for (index, _job), answer in zip(runnable, answers):
+        results[index] = answer
+    return results
+
+
 def run_as(acct, func, *args, **bounds):
     """Call func(*args) as acct, in a bounded child, and return its result.
 
@@ -543,14 +571,7 @@ def run_as(acct, func, *args, **bounds):
     part did not end in time, UserFileError for any other failure, with a
     message fit for the operator. bounds: timeout (seconds), limits (Limits).
     """
-    if _deadline is not None and os.geteuid() == acct.uid:
-        # Already inside this user's bounded part: no second child.
-        return _in_process(acct, func, args)
-    if os.geteuid() not in (0, acct.uid):
-        raise UserFileError(_refusal(acct))
-    result, error, timed_out = _run_parts(
-        [(acct, func, args)], 1, bounds.get("timeout") or DEFAULT_TIMEOUT, bounds.get("limits") or DEFAULT_LIMITS
-    )[0]
+    ((result, error, timed_out),) = _run_jobs([(acct, func, args)], 1, bounds.get("timeout"), bounds.get("limits"))
     if error is not None:
         raise (UserTimeout if timed_out else UserFileError)(error)
     return result
@@ -562,25 +583,7 @@ def run_as_many(jobs, parallel=DEFAULT_PARALLEL, timeout=None, limits=None):
     Returns one (result, error message) pair per job, in job order; a failed
     or timed-out job never stops or delays the others beyond its deadline.
     """
-    results = [None] * len(jobs)
-    runnable = []
-    for index, job in enumerate(jobs):
-        acct = job[0]
-        if _deadline is not None and os.geteuid() == acct.uid:
-            try:
-                results[index] = (_in_process(acct, job[1], job[2]), None)
-            except UserFileError as exc:
-                results[index] = (None, str(exc))
-        elif os.geteuid() not in (0, acct.uid):
-            results[index] = (None, _refusal(acct))
-        else:
-            runnable.append((index, job))
-    answers = _run_parts(
-        [job for _index, job in runnable], parallel, timeout or DEFAULT_TIMEOUT, limits or DEFAULT_LIMITS
-    )
-    for (index, _job), (result, error, _timed_out) in zip(runnable, answers):
-        results[index] = (result, error)
-    return results
+    return [(result, error) for result, error, _timed_out in _run_jobs(jobs, parallel, timeout, limits)]
 
 
 # -- module options ----------------------------------------------------------------
