@@ -27,6 +27,18 @@ SERVICES = {
 _TRUE = ("true", "1", "yes")
 
 
+def cli_environment_problem(env):
+    """The message for a declared CLI environment whose values are not all strings, or None.
+
+    YAML turns an unquoted 8443 or true into a number or a bool; the CLI
+    would see something else than what was meant.
+    """
+    bad = sorted(key for key, value in env.items() if not isinstance(value, str))
+    if bad:
+        return "cli_environment: %s must be strings (quote them)" % ", ".join(bad)
+    return None
+
+
 class SsoConfigError(Exception):
     """The config cannot give what the caller needs; the text says what to fix."""
 

@@ -122,6 +122,7 @@ users:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import read_state
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_portal import list_for_session
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
@@ -169,9 +170,9 @@ def main():
     if not 1 <= workers <= 16:
         module.fail_json(msg="workers must be 1 to 16, not %d" % workers)
     environment = module.params["cli_environment"]
-    bad = sorted(key for key, value in environment.items() if not isinstance(value, str))
-    if bad:
-        module.fail_json(msg="cli_environment: %s must be strings (quote them)" % ", ".join(bad))
+    problem = cli_environment_problem(environment)
+    if problem:
+        module.fail_json(msg=problem)
     try:
         bounds = bounds_from(module.params)
     except UserFileError as exc:

@@ -252,6 +252,7 @@ counts:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_oidc import start_user, wait_user
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
@@ -288,9 +289,9 @@ def _check_entries(module):
         module.fail_json(
             msg="timeout: %d is not a number of seconds to wait; give 1 or more" % module.params["timeout"]
         )
-    bad = [key for key, value in module.params["cli_environment"].items() if not isinstance(value, str)]
-    if bad:
-        module.fail_json(msg="cli_environment: %s must be strings (quote them)" % ", ".join(sorted(bad)))
+    problem = cli_environment_problem(module.params["cli_environment"])
+    if problem:
+        module.fail_json(msg=problem)
 
 
 def _user_sessions(home, sessions, env, state, check_mode, timeout):

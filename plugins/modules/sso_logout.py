@@ -211,6 +211,7 @@ counts:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_logout import sign_out
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
@@ -238,9 +239,9 @@ def _check_entries(module):
                 msg="users[%d]: user %r is already listed at users[%d]; list each user once" % (index, name, seen[name])
             )
         seen[name] = index
-    bad = [key for key, value in module.params["cli_environment"].items() if not isinstance(value, str)]
-    if bad:
-        module.fail_json(msg="cli_environment: %s must be strings (quote them)" % ", ".join(sorted(bad)))
+    problem = cli_environment_problem(module.params["cli_environment"])
+    if problem:
+        module.fail_json(msg=problem)
 
 
 def _results(module, bounds):

@@ -2,7 +2,11 @@
 
 import pytest
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import (
+    SsoConfig,
+    SsoConfigError,
+    cli_environment_problem,
+)
 
 CONFIG = """\
 [sso-session lab]
@@ -95,3 +99,10 @@ def test_endpoints_follow_botocore_s_order(config):
 def test_default_and_profile_default_are_one_profile_the_later_wins():
     both = SsoConfig("[default]\nregion = a\n[profile default]\nregion = b\n")
     assert both.profiles["default"] == {"region": "b"}
+
+
+def test_a_cli_environment_value_yaml_made_a_number_is_named():
+    assert cli_environment_problem({"AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:8443"}) is None
+    assert cli_environment_problem({"B": 8443, "A": True, "C": "x"}) == (
+        "cli_environment: A, B must be strings (quote them)"
+    )
