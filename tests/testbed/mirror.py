@@ -67,9 +67,20 @@ class _Digests:
 
 
 class _Stats:
+    """Counts per path. A snapshot waits (briefly) for requests still being
+    answered, so a client that reads /_stats right after its last response
+    sees that response counted: the count is made after the body is sent."""
+
+    SETTLE_SECONDS = 2.0
+
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._in_flight = 0
         self.reset()
+
+    def begin(self):
+        with self._lock:
+            self._in_flight += 1
 
     def reset(self):
         with self._lock:
@@ -81,9 +92,12 @@ class _Stats:
             entry[method] = entry.get(method, 0) + 1
             entry["status"][str(int(status))] += 1
             entry["bytes"] += nbytes
+            self._in_flight -= 1
+            self._lock.notify_all()
 
     def snapshot(self):
         with self._lock:
+            self._lock.wait_for(lambda: self._in_flight <= 0, self.SETTLE_SECONDS)
             return {p: dict(e, status=dict(e["status"])) for p, e in self._data.items()}
 
 
@@ -156,6 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(HTTPStatus.OK, body, "application/json", [("Cache-Control", "no-store")])
             return
         status, sent = HTTPStatus.NOT_FOUND, 0
+        self.server.stats.begin()
         try:
             status, sent = self._send_file(url_path)
         finally:

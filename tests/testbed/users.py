@@ -42,13 +42,18 @@ def running_processes(entries, before=()):
 
     A zombie, or a process whose memory is already gone (empty command line),
     is exiting, not running. Throwaway uids are reused across test files, so
-    a test passes what ran before it as before."""
+    a test passes what ran before it as before. Containers of other tests
+    (the demo's, in rootful podman) run users with the same uids: only
+    processes in this pid namespace are the host users'."""
     uids = {str(entry.pw_uid) for entry in entries}
+    own_namespace = os.readlink("/proc/self/ns/pid")
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) in before:
             continue
         try:
+            if os.readlink("/proc/%s/ns/pid" % name) != own_namespace:
+                continue
             with open("/proc/%s/status" % name) as handle:
                 fields = dict(line.split(":", 1) for line in handle if ":" in line)
             with open("/proc/%s/cmdline" % name, "rb") as handle:
