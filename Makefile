@@ -18,7 +18,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := True
 export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: help venv collection testbed unit integration sanity lint molecule test demo bench clean
+.PHONY: help venv collection testbed unit integration sanity lint readmes molecule test demo bench clean
 
 help:
 	@echo "make demo   - a lab of 3 workstations: setup, sign-ins, verify and the fleet report (all local)"
@@ -26,6 +26,7 @@ help:
 	@echo "make test   - set up everything and run every test"
 	@echo "make bench  - run the benchmarks (figures go to docs/benchmarks.md)"
 	@echo "make docs   - build the documentation site into build/docs"
+	@echo "make readmes - rewrite the role READMEs' options tables from meta/argument_specs.yml"
 	@echo "make ee     - build the execution environment and run setup and verify in it"
 
 venv: $(VENV)/.stamp
@@ -73,8 +74,14 @@ lint: collection
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --profile production --offline
 	$(BIN)/antsibull-changelog lint
+	$(BIN)/python tests/tools/role_readme.py --check
 	@# Plugin and role docs plus the guides in docs/docsite, as docs.ansible.com would build them.
 	ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=False $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+
+# The options tables of roles/*/README.md, from each role's meta/argument_specs.yml
+# (`make lint` fails when one is out of date).
+readmes: venv
+	$(BIN)/python tests/tools/role_readme.py
 
 molecule: collection testbed
 	bash tests/testbed/molecule-all.sh

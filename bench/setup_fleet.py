@@ -98,7 +98,7 @@ class Hosts:
             podman("rm", "-f", name, check=False)
 
 
-def run_setup(workdir, hosts, extra, label):
+def run_setup(workdir, hosts, extra, label, playbook="labcloud.aws_sso.setup"):
     # A comma in an inventory path makes ansible read it as a host list.
     label = re.sub(r"[^A-Za-z0-9]+", "-", label)
     inventory = workdir / ("inventory-%s.ini" % label)
@@ -126,7 +126,7 @@ def run_setup(workdir, hosts, extra, label):
     )
     command = [
         str(VENV_BIN / "ansible-playbook"),
-        "labcloud.aws_sso.setup",
+        playbook,
         "-i",
         str(inventory),
         "-f",
@@ -138,16 +138,19 @@ def run_setup(workdir, hosts, extra, label):
     run = subprocess.run(command, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if run.returncode != 0:
-        raise SystemExit("setup failed (%s):\n%s%s" % (label, run.stdout[-6000:], run.stderr[-3000:]))
+        raise SystemExit("%s failed (%s):\n%s%s" % (playbook, label, run.stdout[-6000:], run.stderr[-3000:]))
     tasks = json.loads(timing.read_text())
     if not any(t["name"].startswith("labcloud.aws_sso.sso :") for t in tasks):
         raise SystemExit(
-            "setup ran no task of the sso role (%s):\n%s%s" % (label, run.stdout[-6000:], run.stderr[-3000:])
+            "%s ran no task of the sso role (%s):\n%s%s" % (playbook, label, run.stdout[-6000:], run.stderr[-3000:])
         )
     calls = collections.Counter()
+    sent = collections.Counter()
     for line in modules.read_text().splitlines() if modules.exists() else []:
-        host, _module = json.loads(line)
+        host, module = json.loads(line)
         calls[host] += 1
+        if host == hosts.names[0]:
+            sent[module] += 1
     per_host = sorted(calls[name] for name in hosts.names)
     sso = sum(t["seconds"] or 0 for t in tasks if t["name"].startswith("labcloud.aws_sso.sso :"))
     return dict(
@@ -156,6 +159,7 @@ def run_setup(workdir, hosts, extra, label):
         calls_min=per_host[0],
         calls_max=per_host[-1],
         changed=sum(1 for t in tasks if t["changed"]),
+        modules=dict(sent),
     )
 
 
@@ -165,6 +169,10 @@ def measure(workdir, hosts, extra, label, mirror):
         mirror.reset_stats()
         out[phase] = run_setup(workdir, hosts, extra, "%s-%s" % (label, phase))
         out[phase]["mirror_requests"] = sum(e["GET"] + e["HEAD"] for e in mirror.stats().values())
+    # verify alone after the set-up: the token check needs no sign-in and
+    # sends the same modules as the live one.
+    checked = dict(extra, verify_check="token", verify_report_dir=str(workdir / "report"))
+    out["verify"] = run_setup(workdir, hosts, checked, "%s-verify" % label, playbook="labcloud.aws_sso.verify")
     return out
 
 
@@ -181,7 +189,7 @@ def mirror_vars(mirror, workdir):
 
 def fmt_row(label, result):
     first, rerun = result["first"], result["rerun"]
-    return "| %s | %.1f s | %.1f s | %d | %.1f s | %.1f s | %d | %d | %d |" % (
+    return "| %s | %.1f s | %.1f s | %d | %.1f s | %.1f s | %d | %d | %d | %.1f s | %d |" % (
         label,
         first["wall"],
         first["sso"],
@@ -191,6 +199,8 @@ def fmt_row(label, result):
         rerun["calls_max"],
         rerun["changed"],
         rerun["mirror_requests"],
+        result["verify"]["wall"],
+        result["verify"]["calls_max"],
     )
 
 
@@ -203,11 +213,12 @@ def report(results, command):
         "Measured %s on this machine (%d cores) with `%s`." % (datetime.date.today(), os.cpu_count(), command),
         "Each row is a fresh set of containers of the Debian 12 test image; `sso role` is the time of the",
         "sso role's own tasks; `calls/host` counts modules sent to each host (bench_modules callback; an",
-        "aws_config task sends two: read and write).",
+        "aws_config task sends two: read and write). Both setup runs end with verify's check (the playbook's",
+        "default); `verify` is then `labcloud.aws_sso.verify` alone (`verify_check: token`) on the same hosts.",
         "",
         "| run | first: wall | first: sso role | first: calls/host | re-run: wall | re-run: sso role "
-        "| re-run: calls/host | re-run: tasks changed | re-run: mirror requests |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| re-run: calls/host | re-run: tasks changed | re-run: mirror requests | verify: wall | verify: calls/host |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, result in results.items():
         lines.append(fmt_row(label, result))
@@ -240,6 +251,17 @@ def report(results, command):
         "- No-op re-runs: %d task(s) changed and %d mirror request(s) in all re-runs together."
         % (sum(r["changed"] for r in reruns), sum(r["mirror_requests"] for r in reruns))
     )
+    for label, result in results.items():
+        lines.append(
+            "- Modules sent to a host, %s: %s."
+            % (
+                label,
+                "; ".join(
+                    "%s %s" % (phase, ", ".join("%s x%d" % item for item in sorted(result[phase]["modules"].items())))
+                    for phase in ("first", "rerun", "verify")
+                ),
+            )
+        )
     lines += ["", END]
     return "\n".join(lines)
 

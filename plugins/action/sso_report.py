@@ -9,61 +9,28 @@ files atomically and prints the table with Ansible's display.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import tempfile
 
 from ansible import constants as C
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.utils.display import Display
 
-from ansible_collections.labcloud.aws_sso.plugins.modules import sso_report as sso_report_module
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_report_spec import ARGUMENT_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report, fleet_report_text
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_files import write_atomic
 
 display = Display()
 
-# ansible-lint's args rule loads the action plugin and checks a task's options
-# through its main() (see plugins/action/aws_config.py).
-main = sso_report_module.main
+# ansible-lint's args rule checks a task's options through the action
+# plugin's main() (see plugins/module_utils/controller_only.py).
+main = functools.partial(validate_then_refuse, "sso_report", ARGUMENT_SPEC)
 
 FILES = {"json": "report.json", "md": "report.md", "html": "report.html"}
 COLORS = {"bad": C.COLOR_ERROR, "warn": C.COLOR_WARN, "todo": C.COLOR_CHANGED, "good": C.COLOR_OK}
-
-
-def _umask():
-    # Python cannot read the umask without setting it; this worker is a
-    # process of its own and sets it back at once.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path, text):
-    """Replace path with text through a temp file in the same directory; True when the content changed."""
-    data = text.encode("utf-8")
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return True
 
 
 def _previous_findings(path):
@@ -75,9 +42,12 @@ def _previous_findings(path):
 
 
 class ActionModule(ControllerAction):
-    MODULE = sso_report_module
+    # One run for the whole play, however many hosts the play has.
+    BYPASS_HOST_LOOP = True
+    NAME = "sso_report"
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, params, result):
+    def act(self, params, result, task_vars):
         dest = os.path.abspath(os.path.expanduser(params["dest"]))
         if params["validate_only"]:
             return self._validate(result, params, dest)
@@ -91,8 +61,7 @@ class ActionModule(ControllerAction):
                 preview=self._task.check_mode,
             )
         except fleet_report.ReportError as exc:
-            result.update(failed=True, msg="sso_report: nothing written: %s" % exc)
-            return result
+            return self.fail(result, "sso_report: nothing written: %s" % exc)
 
         files = {kind: os.path.join(dest, name) for kind, name in FILES.items()}
         # `changed` says whether the fleet's findings changed since the report
@@ -108,13 +77,12 @@ class ActionModule(ControllerAction):
                 for kind, text in fleet_report.render_all(report).items():
                     write_atomic(files[kind], text)
             except OSError as exc:
-                result.update(
-                    failed=True,
-                    changed=changed,
-                    msg="sso_report: cannot write the report in dest %s: %s; choose a directory the controller "
+                return self.fail(
+                    result,
+                    "sso_report: cannot write the report in dest %s: %s; choose a directory the controller "
                     "user can write" % (dest, exc.strerror or exc),
+                    changed=changed,
                 )
-                return result
 
         self._show(report, files)
         result.update(
@@ -125,7 +93,7 @@ class ActionModule(ControllerAction):
             rows=report["rows"],
             failed_statuses=report["failed_statuses"],
             fail=report["fail"],
-            msg=fleet_report.totals_text(report),
+            msg=fleet_report_text.totals_text(report),
         )
         return result
 
@@ -139,7 +107,7 @@ class ActionModule(ControllerAction):
         if os.path.exists(dest) and not os.path.isdir(dest):
             problems.append("dest %s is not a directory; choose a directory the controller user can write" % dest)
         if problems:
-            result.update(failed=True, msg=self.who() + "; ".join(problems))
+            return self.fail(result, self.who() + "; ".join(problems))
         return result
 
     def who(self):
@@ -149,7 +117,7 @@ class ActionModule(ControllerAction):
         return super().who()
 
     def _show(self, report, files):
-        for line, level in fleet_report.render_text(report):
+        for line, level in fleet_report_text.render_text(report):
             display.display(line, color=COLORS.get(level))
         if self._task.check_mode:
             # A path here would send a reader to a file this run did not write.

@@ -9,38 +9,35 @@ logic live in plugin_utils.known_vars.
 
 from __future__ import annotations
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
+import functools
 
-from ansible_collections.labcloud.aws_sso.plugins.modules import unknown_vars as unknown_vars_module
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.unknown_vars_spec import ARGUMENT_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import known_vars
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction
 
-# ansible-lint's args rule loads the action plugin and checks a task's options
-# through its main() (see plugins/action/aws_config.py).
-main = unknown_vars_module.main
+# ansible-lint's args rule checks a task's options through the action
+# plugin's main() (see plugins/module_utils/controller_only.py).
+main = functools.partial(validate_then_refuse, "unknown_vars", ARGUMENT_SPEC)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(ControllerAction):
+    NAME = "unknown_vars"
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        result["changed"] = False
-        validation = ArgumentSpecValidator(unknown_vars_module.ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            # The roles pass aws_sso_unknown_variables as mode: name it, not the option.
-            result.update(failed=True, msg="%s: %s" % (known_vars.SWITCH, "; ".join(validation.error_messages)))
-            return result
-        params = validation.validated_parameters
+    def who(self):
+        # The roles pass aws_sso_unknown_variables as mode: name it, not the option.
+        return "%s: " % known_vars.SWITCH
+
+    def act(self, params, result, task_vars):
         namespaces = known_vars.NAMESPACES + tuple(params["namespaces"])
         # Every variable the task would see: inventory, group_vars, host_vars,
         # facts, play and role vars and extra vars alike.
-        found = known_vars.unknown(list(task_vars or {}), known_vars.known_names(), namespaces)
+        found = known_vars.unknown(list(task_vars), known_vars.known_names(), namespaces)
         result["unknown"] = [{"name": name, "suggestion": match} for name, match in found]
         if not found or params["mode"] == "ignore":
             return result
-        host = (task_vars or {}).get("inventory_hostname", "this host")
+        host = task_vars.get("inventory_hostname", "this host")
         result["msg"] = known_vars.message(host, found, params["mode"])
         if params["mode"] == "fail":
             result["failed"] = True

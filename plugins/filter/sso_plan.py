@@ -39,7 +39,11 @@ options:
     type: list
     elements: dict
   passwd:
-    description: The host's user database as M(ansible.builtin.getent) returns it; users not in it are missing.
+    description:
+      - The host's users by name, as RV(labcloud.aws_sso.user_lookup#module:users) returns them (the C(getent_passwd)
+        fact of M(ansible.builtin.getent) works too); users not in it are missing.
+      - Without it every user is taken to exist, for a caller whose module looks the users up itself
+        (O(labcloud.aws_sso.sso_identity#module:missing_users)).
     type: dict
   missing_users:
     description: V(fail) on users missing from O(passwd), or V(skip) them.
@@ -62,11 +66,16 @@ options:
 """
 
 EXAMPLES = r"""
+- name: Look the users up on the host
+  labcloud.aws_sso.user_lookup:
+    users: "{{ aws_sso_users }}"
+  register: __lookup
+
 - name: Plan the host's users
   ansible.builtin.set_fact:
     __plan: >-
       {{ aws_sso_users | labcloud.aws_sso.sso_plan(defaults=__defaults, sessions=aws_sso_sessions,
-         profiles=aws_sso_profiles, passwd=ansible_facts.getent_passwd) }}
+         profiles=aws_sso_profiles, passwd=__lookup.users) }}
 """
 
 RETURN = r"""

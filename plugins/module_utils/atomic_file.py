@@ -154,7 +154,7 @@ def _backup(path, data):
     return name
 
 
-def _replace(target, data, mode):
+def replace_file(target, data, mode):
     """Write data to a temp file beside target and rename it over target.
 
     The temp file gets its final mode before the rename: a chmod after it
@@ -242,7 +242,7 @@ def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False,
         old = current["content"].encode("utf-8")
         backup_file = _backup(target, old) if backup and current["exists"] else None
         data = content.encode("utf-8")
-        _replace(target, data, mode)
+        replace_file(target, data, mode)
         os.fsync(dir_fd)
         return dict(conflict=False, changed=True, sha256=digest(data), backup_file=backup_file, target=target)
     finally:

@@ -15,10 +15,14 @@ bash  login shells read the first of ~/.bash_profile, ~/.bash_login,
 zsh   ~/.zshenv is read by every zsh, `zsh -c` included.
 fish  ~/.config/fish/conf.d/labcloud-aws-sso.fish, a file of our own.
 
-System-wide (scope system), all of them root's: /etc/profile.d (login
-shells), /etc/bash.bashrc (interactive bash, and bash started by sshd:
-Debian's bash reads it there too, before ~/.bashrc, and it also returns
-early), /etc/zsh/zshenv and /etc/fish/conf.d.
+System-wide (scope system), all of them root's, depend on the OS family
+(shell_facts.FAMILIES, chosen from the host's own os-release/platform). On
+Debian: /etc/profile.d (login shells), /etc/bash.bashrc (interactive bash,
+and bash started by sshd: Debian's bash reads it there too, before
+~/.bashrc, and it also returns early), /etc/zsh/zshenv and /etc/fish/conf.d.
+The RHEL family's bash reads /etc/bashrc instead (sourced by the skeleton
+~/.bashrc), SUSE's takes local settings in /etc/bash.bashrc.local, macOS
+has no /etc/profile.d and zsh reads /etc/zshenv.
 
 Everything in a user's home runs as that user (see user_files.run_as) and
 writes through atomic_file.write_if_unchanged. Only the standard library:
@@ -35,7 +39,7 @@ import random
 import re
 import time
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, shell_facts
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_shell
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
@@ -58,10 +62,10 @@ ABSENT = "absent"
 USER_FILE_MODE = 0o600
 SYSTEM_FILE_MODE = 0o644
 
-BASH_LOGIN = (".bash_profile", ".bash_login", ".profile")
-BASHRC = ".bashrc"
-ZSHENV = ".zshenv"
-FISH_FILE = ".config/fish/conf.d/labcloud-aws-sso.fish"
+BASHRC = shell_facts.USER_WRITES["bash"][0][2:]
+BASH_LOGIN = tuple(path[2:] for path in shell_facts.USER_WRITES["bash"][1:])
+ZSHENV = shell_facts.USER_WRITES["zsh"][0][2:]
+FISH_FILE = shell_facts.USER_WRITES["fish"][0][2:]
 USER_SCAN = (
     ".bashrc",
     ".bash_profile",
@@ -75,14 +79,18 @@ USER_SCAN = (
     ".config/fish/conf.d/*.fish",
 )
 
-SYSTEM_PROFILE_D = "/etc/profile.d/labcloud-aws-sso.sh"
+SYSTEM_PROFILE_D = shell_facts.PROFILE_D
 SYSTEM_BASHRC = "/etc/bash.bashrc"
-SYSTEM_FISH_FILE = "/etc/fish/conf.d/labcloud-aws-sso.fish"
+SYSTEM_FISH_FILE = shell_facts.FISH_CONF
+# Every family's system files: a host has only its own family's, and a
+# file that is not there is skipped.
 SYSTEM_SCAN = (
     "/etc/environment",
     "/etc/profile",
     "/etc/profile.d/*.sh",
     "/etc/bash.bashrc",
+    "/etc/bash.bashrc.local",
+    "/etc/bashrc",
     "/etc/zsh/zshenv",
     "/etc/zsh/zprofile",
     "/etc/zsh/zshrc",
@@ -93,6 +101,8 @@ SYSTEM_SCAN = (
     "/etc/zlogin",
     "/etc/fish/config.fish",
     "/etc/fish/conf.d/*.fish",
+    "/opt/homebrew/etc/fish/conf.d/*.fish",
+    "/usr/local/etc/fish/conf.d/*.fish",
 )
 
 # Set anywhere outside our block, these beat SSO: static keys win over every
@@ -445,9 +455,8 @@ def resolve_shells(requested, login_shell, installed=shell_installed):
     return [s for s in SHELLS if s in chosen]
 
 
-def system_zshenv():
-    # Debian and Ubuntu build zsh with /etc/zsh/zshenv, most others /etc/zshenv.
-    return "/etc/zsh/zshenv" if os.path.isdir("/etc/zsh") else "/etc/zshenv"
+def system_zshenv(family=None):
+    return shell_facts.system_files(family or shell_facts.family_of(), "zsh", os.path.isdir)[0]
 
 
 # -- scanning ---------------------------------------------------------------------
@@ -533,16 +542,13 @@ def plan_user_files(home, shells, present, exists):
     return plan
 
 
-def plan_system_files(shells, present):
-    plan = {SYSTEM_PROFILE_D: False, SYSTEM_BASHRC: False, system_zshenv(): False, SYSTEM_FISH_FILE: False}
-    if present:
-        if "bash" in shells:
-            plan[SYSTEM_PROFILE_D] = True
-            plan[SYSTEM_BASHRC] = True
-        if "zsh" in shells:
-            plan[system_zshenv()] = True
-        if "fish" in shells:
-            plan[SYSTEM_FISH_FILE] = True
+def plan_system_files(shells, present, family=None, isdir=os.path.isdir):
+    """{path: wanted} for the system files of the host's OS family (shell_facts.FAMILIES)."""
+    family = family or shell_facts.family_of()
+    plan = {}
+    for shell in SHELLS:
+        for path in shell_facts.system_files(family, shell, isdir):
+            plan[path] = present and shell in shells
     return plan
 
 
@@ -674,9 +680,17 @@ def user_work(acct, spec, check_mode, want_diff):
     return result
 
 
-def system_work(shells, present, env_items, check_mode, want_diff):
-    """The system-wide files, as root. Raises UserFileError/OSError on failure."""
-    plan = plan_system_files(shells, present)
+def system_work(shells, present, env_items, check_mode, want_diff, family=None):
+    """The system-wide files of the host's OS family, as root. Raises UserFileError/OSError on failure."""
+    family = family or shell_facts.family_of()
+    plan = plan_system_files(shells, present, family)
     changed, diffs = converge(plan, env_items, 0, SYSTEM_FILE_MODE, check_mode, want_diff, system=True)
     overrides, warnings = scan_files(_scan_paths(SYSTEM_SCAN), override_names(env_items))
-    return dict(changed=bool(changed), files_changed=changed, overrides=overrides, warnings=warnings, diff=diffs)
+    return dict(
+        changed=bool(changed),
+        files_changed=changed,
+        overrides=overrides,
+        warnings=warnings,
+        diff=diffs,
+        os_family=family,
+    )

@@ -70,6 +70,11 @@ _SWEEP_SECONDS = 5.0
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 _PR_SET_DUMPABLE = 4
+# Where the process table is read; macOS has none.
+_PROC = "/proc"
+# setgroups(2) takes at most NGROUPS_MAX groups; where sysconf cannot say,
+# macOS's 16, the smallest in use.
+_FALLBACK_NGROUPS_MAX = 16
 _PR_SET_CHILD_SUBREAPER = 36
 
 # Set in the child: the monotonic time its part must end by.
@@ -90,9 +95,7 @@ def account(user=None):
         entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
     except KeyError:
         if user:
-            raise UserFileError(
-                "user %r does not exist on this host; create it first or fix the user option" % user
-            ) from None
+            raise UserFileError(no_such_user_message(user)) from None
         raise UserFileError("the uid %d this task runs as has no entry in the user database" % os.geteuid()) from None
     return Account(
         name=entry.pw_name,
@@ -101,6 +104,38 @@ def account(user=None):
         groups=tuple(sorted(set(os.getgrouplist(entry.pw_name, entry.pw_gid)))),
         home=entry.pw_dir,
         shell=entry.pw_shell,
+    )
+
+
+def no_such_user_message(user):
+    return "user %r does not exist on this host; create it first or fix the user option" % user
+
+
+def look_up(names):
+    """Each name's Account, and the names the host does not know, in order.
+
+    Through account() (pwd and the group list), so NSS answers: local files,
+    LDAP, SSSD and macOS Directory Services alike. Names are looked up one by
+    one, never by listing the database (SSSD and LDAP often do not enumerate).
+    """
+    found, missing = {}, []
+    for name in names:
+        if name in found or name in missing:
+            continue
+        try:
+            found[name] = account(name)
+        except UserFileError:
+            missing.append(name)
+    return found, missing
+
+
+def missing_users_message(missing):
+    """The refusal of users a host does not have: the sso role's and the modules' one wording."""
+    who = "them" if len(missing) > 1 else "the user"
+    return "%s: no such user on this host; create %s first, or set aws_sso_missing_users: skip to leave %s out" % (
+        ", ".join(missing),
+        who,
+        who,
     )
 
 
@@ -151,6 +186,13 @@ def describe_os_error(exc, acct):
             acct.name,
             acct.name,
         )
+        left_out = groups_to_set(acct)[1]
+        if left_out:
+            hint += "; the part ran without %d of the user's groups (gids %s): setgroups takes at most %d" % (
+                len(left_out),
+                ", ".join(str(gid) for gid in left_out),
+                ngroups_max(),
+            )
     elif exc.errno == errno.EROFS:
         hint = "; the file system is read-only"
     # The path is the user's to name: escape what would drive the terminal.
@@ -210,14 +252,14 @@ def _proc_table():
     """{pid: (ppid, uid)} of every process, from /proc (empty where there is none)."""
     table = {}
     try:
-        names = os.listdir("/proc")
+        names = os.listdir(_PROC)
     except OSError:
         return table
     for name in names:
         if not name.isdigit():
             continue
         try:
-            with open("/proc/%s/status" % name) as handle:
+            with open("%s/%s/status" % (_PROC, name)) as handle:
                 fields = dict(line.split(":", 1) for line in handle if ":" in line)
             table[int(name)] = (int(fields["PPid"]), int(fields["Uid"].split()[0]))
         except (OSError, ValueError, KeyError, IndexError):
@@ -250,18 +292,53 @@ def _set_limits(limits, timeout, uid):
     # CPU time of one process can't exceed the wall clock times the cores it
     # could use; the deadline is the real bound, this one catches spinners.
     cap(resource.RLIMIT_CPU, int(timeout) + 5)
-    if hasattr(resource, "RLIMIT_NPROC"):
-        # The kernel counts every process of the user, their logins too:
-        # the bound is on what this part may add.
+    # The kernel counts every process of the user, their logins too: the
+    # bound is on what this part may add. Without a process table (macOS)
+    # that count is unknown, and a guess could stop the user's part from
+    # starting anything; the part's deadline still applies.
+    if hasattr(resource, "RLIMIT_NPROC") and os.path.isdir(_PROC + "/self"):
         cap(resource.RLIMIT_NPROC, len(_processes_of(uid)) + limits.processes)
 
 
+def ngroups_max():
+    try:
+        value = os.sysconf("SC_NGROUPS_MAX")
+    except (ValueError, OSError):
+        value = -1
+    return value if value > 0 else _FALLBACK_NGROUPS_MAX
+
+
+def groups_to_set(acct, limit=None):
+    """(the supplementary groups a user's part runs with, those left out).
+
+    macOS's setgroups(2) takes at most 16 groups (NGROUPS_MAX), while
+    Directory Services, and so os.getgrouplist, may list more for a user.
+    The primary group comes first, then the others in ascending order, as
+    many as fit; a refused access then names what was left out
+    (describe_os_error), since a left-out group can be the reason.
+    """
+    limit = ngroups_max() if limit is None else limit
+    ordered = [acct.gid] + [group for group in acct.groups if group != acct.gid]
+    return ordered[:limit], ordered[limit:]
+
+
+def _switch_ids(acct):
+    """Real, effective and saved uid and gid to the user's; whether all of them are now the user's."""
+    if hasattr(os, "setresuid"):
+        os.setresgid(acct.gid, acct.gid, acct.gid)
+        os.setresuid(acct.uid, acct.uid, acct.uid)
+        return os.getresuid() == (acct.uid,) * 3 and os.getresgid() == (acct.gid,) * 3
+    # macOS has no setres*id; as root, setgid and setuid set the real,
+    # effective and saved ids alike.
+    os.setgid(acct.gid)
+    os.setuid(acct.uid)
+    return (os.getuid(), os.geteuid(), os.getgid(), os.getegid()) == (acct.uid, acct.uid, acct.gid, acct.gid)
+
+
 def _drop_privileges(acct):
-    os.setgroups(list(acct.groups))
-    os.setresgid(acct.gid, acct.gid, acct.gid)
-    os.setresuid(acct.uid, acct.uid, acct.uid)
+    os.setgroups(groups_to_set(acct)[0])
     # Belt and braces: if root could be regained, nothing below is safe.
-    if os.getresuid() != (acct.uid,) * 3 or os.getresgid() != (acct.gid,) * 3:
+    if not _switch_ids(acct):
         raise UserFileError("could not switch to user %s" % acct.name)
     if acct.uid != 0:
         try:

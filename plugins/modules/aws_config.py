@@ -445,40 +445,12 @@ diff:
   type: dict
 """
 
-from ansible.module_utils import basic
-
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import (
-    ARGUMENT_SPEC,
-    MUTUALLY_EXCLUSIVE,
-)
-
-# main() is also what ansible-lint's `args` rule runs to check a task's
-# options, so it must stay a plain AnsibleModule(argument_spec=ARGUMENT_SPEC).
-# The rule never reads this file by itself: it resolves the task's action
-# with the *action* loader first, so for labcloud.aws_sso.aws_config it loads
-# plugins/action/aws_config.py, and it skips any action plugin without a
-# main() (an action plugin may rewrite options before a module sees them).
-# Ours rewrites nothing: it validates the task's own options against this
-# same ARGUMENT_SPEC. So the action plugin re-exports this main(), and the
-# rule calls it with the task's options on stdin and AnsibleModule swapped
-# for a stub that stops right after validation; unknown top-level options and,
-# through `options=`, unknown keys inside sso_sessions and profiles items come
-# back as args[module].
-# AnsibleModule is looked up on `basic` when main() runs, not bound at import:
-# the rule swaps the attribute on ansible.module_utils.basic, while a name
-# bound at import keeps whatever class was there when this file was first
-# imported; the real one would reach the fail_json below and turn every valid
-# task into a lint error.
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import aws_config_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    # The action plugin of the same name does the work on the controller;
-    # reaching this means the module was called without it (e.g. by raw
-    # AnsiballZ), which cannot parse the file on the host by design.
-    module = basic.AnsibleModule(
-        argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True
-    )
-    module.fail_json(msg="labcloud.aws_sso.aws_config runs through its action plugin on the controller")
+    validate_then_refuse("aws_config", aws_config_spec.ARGUMENT_SPEC, aws_config_spec.MUTUALLY_EXCLUSIVE)
 
 
 if __name__ == "__main__":

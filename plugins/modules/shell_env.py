@@ -25,10 +25,14 @@ description:
     header. Login shells read the first of C(~/.bash_profile), C(~/.bash_login), C(~/.profile): the block goes
     into that one (C(~/.profile) is created when there is none). B(zsh) gets it in C(~/.zshenv), read by every
     zsh. B(fish) gets C(~/.config/fish/conf.d/labcloud-aws-sso.fish), a file of its own."
-  - "With O(scope=system), as root: C(/etc/profile.d/labcloud-aws-sso.sh) (login shells) and the top of
+  - "With O(scope=system), as root, the files of the host's OS family (see the notes for each family): on
+    Debian and Ubuntu C(/etc/profile.d/labcloud-aws-sso.sh) (login shells) and the top of
     C(/etc/bash.bashrc), which Debian's bash reads for interactive shells and for commands run over SSH, above
     its early C(return); C(/etc/zsh/zshenv) (C(/etc/zshenv) where there is no C(/etc/zsh)); and
     C(/etc/fish/conf.d/labcloud-aws-sso.fish). Users' files are then never written."
+  - "The OS family is decided on the managed host from its own facts, never the controller's:
+    C(platform.system()) for macOS, otherwise C(ID), then each word of C(ID_LIKE), of C(/etc/os-release)
+    (C(/usr/lib/os-release) where that is missing). A host of no known family gets Debian's files."
   - Every file in a user's home is read and written by a process that has given up root for that user's uid,
     gid and groups, never by root (see the collection's C(docs/security.md)). Writes are compare-and-swap and
     atomic; a symlinked dotfile is updated where it points and stays a link; a file that belongs to someone
@@ -137,7 +141,9 @@ attributes:
         URLs with a password and long random strings whatever the name).
     support: full
   platform:
-    description: Runs on POSIX hosts with Python; the system file locations are Debian's and Ubuntu's.
+    description:
+      - Runs on POSIX hosts with Python. The system files are known for Debian and Ubuntu, the RHEL family
+        (Fedora, CentOS, Rocky, Alma), SUSE, Arch and macOS (see the notes).
     support: full
     platforms: posix
 notes:
@@ -150,6 +156,40 @@ notes:
     and fish's files, and is not followed.
   - Ansible's own M(ansible.builtin.command) and M(ansible.builtin.shell) tasks read none of these files; set
     C(environment) on such tasks.
+  - "Shell start-up files per OS family (the table of C(plugins/module_utils/shell_facts.py), also in the
+    collection's C(docs/shells.md)). In user scope every family gets the same files: C(~/.bashrc) and the
+    first of C(~/.bash_profile), C(~/.bash_login), C(~/.profile) (bash's own rule, bash(1) INVOCATION),
+    C(~/.zshenv), C(~/.config/fish/conf.d/labcloud-aws-sso.fish). The C(sshd) part says what the
+    C(bash -c command) that sshd starts for C(ssh host command) reads."
+  - "B(Debian, Ubuntu): system scope writes C(/etc/profile.d/labcloud-aws-sso.sh), C(/etc/bash.bashrc),
+    C(/etc/zsh/zshenv) (C(/etc/zshenv) without C(/etc/zsh)), C(/etc/fish/conf.d/labcloud-aws-sso.fish).
+    sshd: C(/etc/bash.bashrc), C(~/.bashrc). Source: checked on Debian 12, bash(1), the bash binary
+    (SYS_BASHRC C(/etc/bash.bashrc), SSH_SOURCE_BASHRC), the bash package's C(/etc/bash.bashrc) and
+    skeleton C(~/.bashrc), zsh(1) and the zsh binary (C(/etc/zsh)), fish(1)."
+  - "B(RHEL, Fedora, CentOS, Rocky, Alma): C(/etc/profile.d/labcloud-aws-sso.sh), C(/etc/bashrc),
+    C(/etc/zshenv), C(/etc/fish/conf.d/labcloud-aws-sso.fish). bash has no system bashrc of its own:
+    C(/etc/bashrc) is read because the skeleton C(~/.bashrc) sources it (with no early return) and
+    C(~/.bash_profile) sources C(~/.bashrc). sshd: C(~/.bashrc), then C(/etc/bashrc). Source: Fedora's
+    bash.spec (SSH_SOURCE_BASHRC patch, skeleton files), the setup package (C(/etc/bashrc),
+    C(/etc/profile)), Fedora's zsh.spec (C(/etc/zshenv))."
+  - "B(SUSE, openSUSE): C(/etc/profile.d/labcloud-aws-sso.sh), C(/etc/bash.bashrc.local) (C(/etc/bash.bashrc)
+    belongs to aaa_base, which reads the C(.local) file at its end for bash), C(/etc/zshenv),
+    C(/etc/fish/conf.d/labcloud-aws-sso.fish). sshd: C(/etc/bash.bashrc), C(/etc/bash.bashrc.local),
+    C(~/.bashrc). Source: openSUSE's bash.spec and aaa_base's C(/etc/bash.bashrc); that SUSE's bash is built
+    with SSH_SOURCE_BASHRC is assumed, not checked."
+  - "B(Arch Linux, Manjaro, EndeavourOS): C(/etc/profile.d/labcloud-aws-sso.sh), C(/etc/bash.bashrc),
+    C(/etc/zsh/zshenv), C(/etc/fish/conf.d/labcloud-aws-sso.fish). sshd: nothing. Arch's bash is built
+    without SSH_SOURCE_BASHRC, so C(ssh host command) to a bash user reads no start-up file and gets none of
+    these variables (zsh and fish users do); give such commands their variables on the command line or use
+    a login shell (C(ssh host bash -lc command)). Source: Arch's bash PKGBUILD, its skeleton and
+    C(system.bashrc), Arch's zsh (C(/etc/zsh))."
+  - "B(macOS): C(/etc/bashrc) (read by login bash through C(/etc/profile); there is no C(/etc/profile.d)),
+    C(/etc/zshenv) (zsh, the default login shell, reads it in every shell, C(zsh -c) included), fish's
+    C(conf.d) under Homebrew's prefix (C(/opt/homebrew/etc/fish/conf.d/labcloud-aws-sso.fish), or
+    C(/usr/local/etc/fish/conf.d/labcloud-aws-sso.fish) on Intel). Homes are under C(/Users); users get
+    C(~/.zshenv). sshd: C(~/.bashrc) for bash, C(/etc/zshenv) and C(~/.zshenv) for zsh. Source: macOS's
+    C(/etc/profile), C(/etc/bashrc), C(/etc/zprofile), C(/etc/zshrc), zsh(1); Apple's bash is built with
+    SSH_SOURCE_BASHRC. Tested by unit tests only."
 seealso:
   - module: labcloud.aws_sso.aws_config
     description: Declares the SSO sessions and profiles that C(AWS_PROFILE) names.
@@ -263,10 +303,15 @@ system:
       type: list
       elements: str
       sample: [/etc/bash.bashrc, /etc/profile.d/labcloud-aws-sso.sh]
+    os_family:
+      description: The OS family whose system files were written, decided on the host.
+      type: str
+      choices: [debian, redhat, suse, archlinux, darwin]
+      sample: redhat
     overrides:
       description:
         - As RV(users[].overrides), for C(/etc/environment), C(/etc/profile), C(/etc/profile.d/*.sh),
-          C(/etc/bash.bashrc), zsh's and fish's system files.
+          C(/etc/bash.bashrc), C(/etc/bash.bashrc.local), C(/etc/bashrc), zsh's and fish's system files.
       type: list
       elements: dict
 errors:

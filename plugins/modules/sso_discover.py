@@ -141,14 +141,12 @@ status:
   type: str
 """
 
-from ansible.module_utils import basic
-
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_profiles_spec import DISCOVER_SPEC as ARGUMENT_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_profiles_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    module = basic.AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="labcloud.aws_sso.sso_discover runs through its action plugin on the controller")
+    validate_then_refuse("sso_discover", sso_profiles_spec.DISCOVER_SPEC)
 
 
 if __name__ == "__main__":

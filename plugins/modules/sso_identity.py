@@ -88,10 +88,21 @@ options:
       - C(region) is the region the user's shell exports (C(AWS_REGION)); the live check uses it for profiles
         without a C(region) of their own, as the user's shell would. Without it such a profile is a
         C(config_error) (the CLI's "You must specify a region").
-      - A user missing on the host is reported for that user only.
+      - A user missing on the host is handled as O(missing_users) says.
     type: list
     elements: raw
     required: true
+  missing_users:
+    description:
+      - What a user the host does not have (looked up with C(pwd), as the checks then run) does to the task.
+      - V(report) gives that user a result with an error and checks the others.
+      - V(fail) fails the task before any user is checked, naming every missing user and the fix, with the words
+        of the C(labcloud.aws_sso.sso) role (this is how C(verify) gets C(aws_sso_missing_users=fail) without a
+        lookup call of its own).
+      - V(skip) leaves them out of RV(users) and lists them in RV(missing).
+    type: str
+    choices: [report, fail, skip]
+    default: report
   check:
     description:
       - C(token) reads only the token cache (no CLI, no network; milliseconds per user).
@@ -309,9 +320,13 @@ aws_cli:
   returned: always
   type: str
   sample: /usr/local/bin/aws
+missing:
+  description: The users of O(users) the host does not have (left out of RV(users) with O(missing_users=skip)).
+  returned: always
+  type: list
+  elements: str
+  sample: [zed]
 """
-
-import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -320,8 +335,10 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import p
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
     UserFileError,
-    account,
     bounds_from,
+    look_up,
+    missing_users_message,
+    no_such_user_message,
     run_as_many,
 )
 
@@ -387,6 +404,7 @@ def main():
             aws_cli=dict(type="path"),
             cli_environment=dict(type="dict", default={}),
             parallel=dict(type="int", default=4),
+            missing_users=dict(type="str", default="report", choices=["report", "fail", "skip"]),
             **BOUNDS_SPEC,
             fail_on=dict(type="list", elements="str", default=[], choices=list(sso_identity.STATUSES)),
         ),
@@ -396,6 +414,11 @@ def main():
     environment = _check_environment(module)
     if module.params["parallel"] < 1:
         module.fail_json(msg="parallel: give 1 or more")
+    found, missing = look_up(entry["user"] for entry in entries)
+    if missing and module.params["missing_users"] == "fail":
+        module.fail_json(msg=missing_users_message(missing), missing=missing)
+    if module.params["missing_users"] == "skip":
+        entries = [entry for entry in entries if entry["user"] in found]
     check = module.params["check"]
     cli = None
     if check != "token":
@@ -403,10 +426,15 @@ def main():
     results = [None] * len(entries)
     jobs = []
     for index, entry in enumerate(entries):
-        try:
-            acct = account(entry["user"])
-        except UserFileError as exc:
-            results[index] = {"user": entry["user"], "home": None, "error": str(exc), "profiles": [], "shell": None}
+        acct = found.get(entry["user"])
+        if acct is None:
+            results[index] = {
+                "user": entry["user"],
+                "home": None,
+                "error": no_such_user_message(entry["user"]),
+                "profiles": [],
+                "shell": None,
+            }
             continue
         spec = dict(
             entry,
@@ -414,7 +442,7 @@ def main():
             cli=cli,
             cli_wanted=module.params["aws_cli"],
             environment=environment,
-            login_shell=pwd.getpwnam(acct.name).pw_shell,
+            login_shell=acct.shell,
         )
         jobs.append((index, acct, spec))
     try:
@@ -441,7 +469,7 @@ def main():
     if errors:
         counts["error"] = counts.get("error", 0) + errors
     # Messages quote the CLI's stderr and name the users' files.
-    outcome = printable_data(dict(changed=False, users=results, counts=counts, aws_cli=cli))
+    outcome = printable_data(dict(changed=False, users=results, counts=counts, aws_cli=cli, missing=missing))
     hit = [status for status in module.params["fail_on"] if counts.get(status)]
     if hit:
         module.fail_json(

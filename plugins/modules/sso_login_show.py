@@ -74,22 +74,12 @@ lines:
     - "ws1   alice  lab      signed_in  2026-05-01T13:00:00Z"
 """
 
-from ansible.module_utils import basic
-
-ARGUMENT_SPEC = dict(
-    rows=dict(type="list", elements="dict", required=True),
-    kind=dict(type="str", choices=["pending", "result"], default="pending"),
-    title=dict(type="str"),
-)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_login_show_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    # The action plugin of the same name does the work on the controller;
-    # reaching this means the module was called without it. ansible-lint's
-    # args rule also calls this (through the action plugin) to check a task's
-    # options, so it validates before it fails.
-    module = basic.AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="labcloud.aws_sso.sso_login_show runs through its action plugin on the controller")
+    validate_then_refuse("sso_login_show", sso_login_show_spec.ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -267,21 +267,12 @@ counts:
   type: dict
 """
 
-from ansible.module_utils import basic
-
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_profiles_spec import (
-    ARGUMENT_SPEC,
-    MUTUALLY_EXCLUSIVE,
-)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_profiles_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    # The action plugin of the same name does the work; this only lets
-    # ansible-doc, validate-modules and ansible-lint's args rule see the options.
-    module = basic.AnsibleModule(
-        argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, supports_check_mode=True
-    )
-    module.fail_json(msg="labcloud.aws_sso.sso_profiles runs through its action plugin on the controller")
+    validate_then_refuse("sso_profiles", sso_profiles_spec.ARGUMENT_SPEC, sso_profiles_spec.MUTUALLY_EXCLUSIVE)
 
 
 if __name__ == "__main__":

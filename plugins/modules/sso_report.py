@@ -191,29 +191,12 @@ fail:
   sample: true
 """
 
-from ansible.module_utils import basic
-
-STATUSES = ["error", "unreachable", "config_error", "cli_missing", "forbidden", "wrong_account", "env_override"]
-STATUSES += ["login_required", "ok"]
-
-ARGUMENT_SPEC = dict(
-    results=dict(type="dict", required=True),
-    hosts=dict(type="list", elements="str"),
-    dest=dict(type="path", required=True),
-    fail_on=dict(type="list", elements="str", default=[], choices=STATUSES),
-    title=dict(type="str", default="AWS SSO access report"),
-    limit=dict(type="str"),
-    validate_only=dict(type="bool", default=False),
-)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_report_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    # The action plugin of the same name does the work on the controller;
-    # reaching this means the module was called without it. ansible-lint's
-    # args rule also calls this (through the action plugin) to check a task's
-    # options, so it validates before it fails.
-    module = basic.AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="labcloud.aws_sso.sso_report runs through its action plugin on the controller")
+    validate_then_refuse("sso_report", sso_report_spec.ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

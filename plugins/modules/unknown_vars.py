@@ -102,21 +102,12 @@ msg:
     for variables that belong to something else
 """
 
-from ansible.module_utils import basic
-
-ARGUMENT_SPEC = dict(
-    mode=dict(type="str", choices=["fail", "warn", "ignore"], default="fail"),
-    namespaces=dict(type="list", elements="str", default=[]),
-)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import unknown_vars_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    # The action plugin of the same name does the work on the controller;
-    # reaching this means the module was called without it. ansible-lint's
-    # args rule also calls this (through the action plugin) to check a task's
-    # options, so it validates before it fails.
-    module = basic.AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="labcloud.aws_sso.unknown_vars runs through its action plugin on the controller")
+    validate_then_refuse("unknown_vars", unknown_vars_spec.ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

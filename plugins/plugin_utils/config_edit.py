@@ -25,10 +25,8 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan impor
     parse_nested,
     scan,
 )
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
-    LEGACY_PROFILE_KEYS,
-    DeclarationError,
-)
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import LEGACY_PROFILE_KEYS
 
 NESTED_INDENT = "    "
 # The section kinds this module manages, as config_scan names them.

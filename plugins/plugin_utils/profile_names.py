@@ -21,11 +21,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import as_botocore_reads, scan
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError, build
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import (
     LEGACY_PROFILE_KEYS,
     PROFILE_KEYS,
-    DeclarationError,
-    build,
     check_name,
     check_region,
 )

@@ -17,6 +17,7 @@ import re
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import missing_users_message
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
     DeclarationError,
     build,
@@ -187,8 +188,10 @@ PER_USER_ENV_FIELDS = ("default_profile", "region", "env", "export_default_profi
 def plan(users, defaults, sessions, profiles, services=None, passwd=None, missing_users="fail", scope="user"):
     """Return {config, env, system_env, keys, identity, logout, present, missing} for one host, or raise PlanError.
 
-    passwd is the host's user database as getent returns it (name -> fields);
-    None means every user is taken to exist. With scope "system" the shell
+    passwd holds the host's users by name (user_lookup's users; getent's
+    passwd facts work too): a user not in it is missing. None means every
+    user is taken to exist, for a caller whose module looks the users up
+    itself (sso_identity with missing_users). With scope "system" the shell
     variables are the role-level ones, written once for the host (system_env),
     and the env list only names the users whose files are scanned.
     """
@@ -272,12 +275,7 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
             _identity_env(entry, system_env)
     if missing and missing_users != "skip":
         # First: the one problem that differs from host to host, led by whom it is about.
-        who = "them" if len(missing) > 1 else "the user"
-        problems.insert(
-            0,
-            "%s: no such user on this host; create %s first, or set aws_sso_missing_users: skip to leave %s out"
-            % (", ".join(missing), who, who),
-        )
+        problems.insert(0, missing_users_message(missing))
     if problems:
         raise PlanError(problems)
     return {

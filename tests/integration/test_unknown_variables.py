@@ -110,7 +110,7 @@ def test_the_sso_role_refuses_by_itself_in_a_play_of_ones_own(lab, user):
     run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=lab)
     assert_refused(run)
     assert "TASK [labcloud.aws_sso.sso : Refuse misspelt variables" in run.stdout
-    assert "Read the host's user database" not in run.stdout
+    assert "Look the users up" not in run.stdout
     assert snapshot(user.pw_dir) == before
 
 

@@ -10,10 +10,8 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec i
     PROFILE_SPEC,
     SESSION_SPEC,
 )
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
-    DeclarationError,
-    option_name_problems,
-)
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_hints import option_name_problems
 
 from .helpers import SpecError, declare, profile, session
 

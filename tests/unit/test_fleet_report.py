@@ -5,15 +5,16 @@ import datetime
 import hashlib
 import html
 import json
-import os
 import random
 import re
 
 import pytest
 
-from ansible_collections.labcloud.aws_sso.plugins.action import sso_report as action
-from ansible_collections.labcloud.aws_sso.plugins.modules import sso_report as module
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_report_spec as spec
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report as fr
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_html as fr_html
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_md as fr_md
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_text as fr_text
 from tests.testbed import report_sample
 from tests.testbed.paths import REPO
 
@@ -105,7 +106,7 @@ def test_totals_count_every_status_in_report_order():
 def test_totals_of_an_empty_fleet():
     report = build({})
     assert report["rows"] == [] and set(report["totals"].values()) == {0}
-    assert "none" in fr.totals_text(report)
+    assert "none" in fr_text.totals_text(report)
 
 
 # ------------------------------------------------ hosts that did not report --
@@ -172,7 +173,7 @@ def test_rows_hold_only_whitelisted_fields_and_no_secret():
         for secret in report_sample.SECRETS:
             assert secret not in text
     for secret in report_sample.SECRETS:
-        assert secret not in "\n".join(line for line, _ in fr.render_text(report))
+        assert secret not in "\n".join(line for line, _ in fr_text.render_text(report))
 
 
 def test_values_are_coerced_to_plain_bounded_text():
@@ -208,7 +209,7 @@ def test_bidi_and_line_separators_are_shown_escaped():
 def test_terminal_escapes_reach_no_output_raw():
     """A user name and a message with terminal escapes: every rendering shows them escaped, HTML stays HTML-escaped."""
     report = build(one(user="\x1b[2J\x1b[Hok: <b>fake</b>", message="\x9b31m\x1b]0;title\x07 & done"))
-    screen = "\n".join(line for line, _level in fr.render_text(report))
+    screen = "\n".join(line for line, _level in fr_text.render_text(report))
     files = fr.render_all(report)
     for text in (screen, files["json"], files["md"], files["html"]):
         assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
@@ -222,7 +223,7 @@ def test_terminal_escapes_reach_no_output_raw():
 
 def test_html_escapes_every_host_value():
     report = fr.build(report_sample.results(hostile=True), now=NOW)
-    page = fr.render_html(report)
+    page = fr_html.render_html(report)
     for value in report_sample.HOSTILE_VALUES:
         assert value not in page
     assert "&lt;script&gt;window.__injected = 1&lt;/script&gt;" in page
@@ -232,7 +233,7 @@ def test_html_escapes_every_host_value():
 
 
 def test_html_policy_allows_only_its_own_script_and_no_external_asset():
-    page = fr.render_html(build())
+    page = fr_html.render_html(build())
     script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
@@ -243,7 +244,7 @@ def test_html_policy_allows_only_its_own_script_and_no_external_asset():
 
 def test_markdown_escapes_markup_and_html():
     report = fr.build(report_sample.results(hostile=True), now=NOW)
-    text = fr.render_md(report)
+    text = fr_md.render_md(report)
     assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;" in text
     assert "\\[y\\](javascript:alert(1))" in text
@@ -254,7 +255,7 @@ def test_markdown_escapes_markup_and_html():
 
 
 def test_md_escape():
-    assert fr.md_escape("a|b*c_d`e[f]g~h\\i<j>&") == "a\\|b\\*c\\_d\\`e\\[f\\]g\\~h\\\\i&lt;j&gt;&amp;"
+    assert fr_md.md_escape("a|b*c_d`e[f]g~h\\i<j>&") == "a\\|b\\*c\\_d\\`e\\[f\\]g\\~h\\\\i&lt;j&gt;&amp;"
 
 
 # ----------------------------------------------------------------- schema --
@@ -294,9 +295,9 @@ def test_docs_describe_every_field_and_status():
 
 
 def test_module_lists_the_same_statuses():
-    assert tuple(module.STATUSES) == fr.STATUSES
-    assert module.ARGUMENT_SPEC["fail_on"]["choices"] == list(fr.STATUSES)
-    assert set(fr.MEANINGS) == set(fr.LEVELS) == set(fr.STATUSES)
+    assert tuple(spec.STATUSES) == fr.STATUSES
+    assert spec.ARGUMENT_SPEC["fail_on"]["choices"] == list(fr.STATUSES)
+    assert set(fr_text.MEANINGS) == set(fr_text.LEVELS) == set(fr.STATUSES)
 
 
 # ---------------------------------------------------------------- fail_on --
@@ -365,39 +366,21 @@ def test_bad_results_and_hosts_are_refused():
     ],
 )
 def test_token_text(token, text):
-    assert fr.token_text(token) == text
+    assert fr_text.token_text(token) == text
 
 
 def test_screen_table_problems_first_with_levels_and_totals():
     report = fr.build(report_sample.results(hostile=True), fail_on=["error"], now=NOW)
-    lines = fr.render_text(report, width=30)
+    lines = fr_text.render_text(report, width=30)
     header = lines[1][0].split()
     assert header[:4] == ["host", "user", "profile", "status"]
     body = lines[3 : 3 + len(report["rows"])]
-    assert [level for _, level in body] == [fr.LEVELS[r["status"]] for r in report["rows"]]
+    assert [level for _, level in body] == [fr_text.LEVELS[r["status"]] for r in report["rows"]]
     assert body[0][1] == "bad" and body[-1][1] == "good"
-    assert max(len(cell) for row in report["rows"] for cell in fr.table_cells(row)) > 30
+    assert max(len(cell) for row in report["rows"] for cell in fr_text.table_cells(row)) > 30
     assert all(len(line) < 8 * 32 for line, _ in body)
     assert lines[-2][0].startswith("totals: error 2, unreachable 2,")
     assert lines[-1] == ("statuses listed in fail_on found: error", "bad")
-
-
-# ------------------------------------------------------------ file writes --
-
-
-def test_write_atomic_mode_change_and_no_leftovers(tmp_path):
-    old = os.umask(0o027)
-    try:
-        path = tmp_path / "report.json"
-        assert action.write_atomic(str(path), "one\n") is True
-        assert path.read_text() == "one\n"
-        assert oct(path.stat().st_mode & 0o777) == oct(0o640)
-        assert action.write_atomic(str(path), "one\n") is False
-        assert action.write_atomic(str(path), "two\n") is True
-        assert path.read_text() == "two\n"
-        assert os.listdir(tmp_path) == ["report.json"]
-    finally:
-        os.umask(old)
 
 
 def test_generated_at_defaults_to_now_in_utc():
@@ -435,7 +418,7 @@ def test_token_only_rows_are_marked_apart_from_checked_ones_in_every_rendering()
     by_user = {row["user"]: row for row in report["rows"]}
     assert [by_user[u]["checked"] for u in ("alice", "bob", "carol")] == ["token", "live", "shell"]
 
-    screen = [line for line, _level in fr.render_text(report)]
+    screen = [line for line, _level in fr_text.render_text(report)]
     header = screen[1]
     column = header.index("checked")
     cells = {line.split()[1]: line[column:].split("  ")[0].strip() for line in screen[3:6]}
@@ -443,13 +426,13 @@ def test_token_only_rows_are_marked_apart_from_checked_ones_in_every_rendering()
     assert any(line.startswith("checked token only: only the sign-in token was read") for line in screen)
     assert not any(line.startswith("checked live") for line in screen)  # only the shallow check is explained
 
-    md = fr.render_md(report)
+    md = fr_md.render_md(report)
     assert "| checked |" in md.splitlines()[md.splitlines().index("## Rows") + 2]
     assert "| h1 | alice | dev | ok | - | - | token only |" in md
     assert "| h1 | bob | dev | ok | - | - | live |" in md
     assert "- checked token only: only the sign-in token was read" in md
 
-    page = fr.render_html(report)
+    page = fr_html.render_html(report)
     assert '<th scope="col">checked</th>' in page
     assert re.search(
         r'<td data-label="checked" class="c-checked" title="only the sign-in token[^"]*">token only</td>', page
@@ -460,15 +443,15 @@ def test_token_only_rows_are_marked_apart_from_checked_ones_in_every_rendering()
 
 def test_rows_without_a_check_show_a_dash_and_no_legend_line():
     report = build({"h1": {"unreachable": True, "msg": "down"}})
-    assert fr.table_cells(report["rows"][0])[fr.TABLE_COLUMNS.index("checked")] == "-"
-    assert fr.checked_lines(report) == []
-    assert "- checked" not in fr.render_md(report)
+    assert fr_text.table_cells(report["rows"][0])[fr_text.TABLE_COLUMNS.index("checked")] == "-"
+    assert fr_text.checked_lines(report) == []
+    assert "- checked" not in fr_md.render_md(report)
 
 
 def test_the_token_column_is_not_cut_on_screen():
     token = {"state": "expired_refreshable", "expires_at": "2026-11-23T18:00:00Z", "minutes_left": -2879}
     report = build(one(host="h" * 80, token=token, checked="live"))
-    text = "\n".join(line for line, _level in fr.render_text(report))
+    text = "\n".join(line for line, _level in fr_text.render_text(report))
     assert "2026-11-23 18:00 UTC (expired 47h59m ago, refreshable)" in text
     assert "h" * 80 not in text  # other columns are still clipped
 
@@ -496,12 +479,12 @@ def test_a_config_that_does_not_parse_is_a_config_error_row_with_the_parsers_mes
     report = build(results, fail_on=["config_error"])
     (row,) = report["rows"]
     assert (row["profile"], row["status"], row["message"], row["token"]) == (None, "config_error", message, None)
-    assert report["fail"] is True and "No AWS profile" not in fr.render_md(report)
-    assert fr.table_cells(row)[2] == "-" and fr.token_text(row["token"]) == "-"
+    assert report["fail"] is True and "No AWS profile" not in fr_md.render_md(report)
+    assert fr_text.table_cells(row)[2] == "-" and fr_text.token_text(row["token"]) == "-"
 
 
 def test_docs_explain_every_depth_of_check_and_the_column():
     doc = (REPO / "docs" / "report.md").read_text()
     assert "role,\n  checked, token expiry" in doc
-    for depth, (cell, _meaning) in fr.CHECKED.items():
+    for depth, (cell, _meaning) in fr_text.CHECKED.items():
         assert "| `%s` | `%s` |" % (cell, depth) in doc, depth

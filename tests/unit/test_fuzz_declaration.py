@@ -9,11 +9,9 @@ from hypothesis import strategies as st
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import PROFILE_SPEC, SESSION_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_edit import apply
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
-    DeclarationError,
-    normalise_start_url,
-    option_name_problems,
-)
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_hints import option_name_problems
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import normalise_start_url
 
 from .helpers import SpecError, botocore_read, declare
 

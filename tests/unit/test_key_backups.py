@@ -10,6 +10,9 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_fil
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys import CONFIG, CREDENTIALS, process_user
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import account
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report as fr
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_html as fr_html
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_md as fr_md
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_text as fr_text
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -215,9 +218,9 @@ def test_the_report_shows_a_users_notes_on_each_of_their_rows_and_on_screen():
     alice = [row for row in report["rows"] if row["user"] == "alice"]
     assert [row["notes"] for row in alice] == [[note, "\\x1b[2Jok: fake"]] * 2  # shown escaped, never raw
     assert [row["notes"] for row in report["rows"] if row["user"] == "bob"] == [[]]
-    assert note in fr.render_html(report) and "\x1b" not in fr.render_html(report)
-    assert fr.md_escape(note) in fr.render_md(report)
-    screen = [line for line, _level in fr.render_text(report)]
+    assert note in fr_html.render_html(report) and "\x1b" not in fr_html.render_html(report)
+    assert fr_md.md_escape(note) in fr_md.render_md(report)
+    screen = [line for line, _level in fr_text.render_text(report)]
     assert screen.count("note: ws1 alice: " + note) == 1
 
 

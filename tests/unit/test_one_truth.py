@@ -4,6 +4,9 @@ limited run, a preview, plain counts; and login's own tables and failure."""
 import pytest
 
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report as fr
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_html as fr_html
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_md as fr_md
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_text as fr_text
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import (
     LoginInputError,
     login_failures,
@@ -16,7 +19,7 @@ OK_USER = {"users": [{"user": "alice", "profiles": [{"profile": "dev", "status":
 
 
 def screen(report):
-    return [line for line, _level in fr.render_text(report)]
+    return [line for line, _level in fr_text.render_text(report)]
 
 
 # -- the report: --limit, check mode, counts -----------------------------------
@@ -28,20 +31,20 @@ def test_a_limited_run_says_so_on_every_page_naming_the_pattern_and_the_hosts():
     said = "Limited run (--limit ws1:ws2): only 2 hosts checked (ws1, ws2); other hosts are not in this report."
     # Right under the title, before the table.
     assert screen(report)[1] == said
-    assert ("**%s**" % said) in fr.render_md(report)
-    assert '<p class="alert">%s</p>' % said in fr.render_html(report)
+    assert ("**%s**" % said) in fr_md.render_md(report)
+    assert '<p class="alert">%s</p>' % said in fr_html.render_html(report)
 
 
 def test_a_whole_run_and_a_written_report_say_nothing_of_the_kind():
     report = fr.build({"ws1": OK_USER})
     assert report["limit"] is None and report["preview"] is False
-    assert fr.scope_lines(report) == []
+    assert fr_text.scope_lines(report) == []
     assert screen(report)[1].startswith("host ")
 
 
 def test_the_limit_pattern_is_escaped_for_each_page():
     report = fr.build({"ws1": OK_USER}, limit="<b>ws|1</b>\x1b[2J")
-    md, page = fr.render_md(report), fr.render_html(report)
+    md, page = fr_md.render_md(report), fr_html.render_html(report)
     assert "<b>" not in md and "&lt;b&gt;ws\\|1&lt;/b&gt;" in md
     assert "<b>" not in page and "&lt;b&gt;ws|1&lt;/b&gt;" in page
     assert "\x1b" not in "".join(screen(report)) + md + page
@@ -49,7 +52,7 @@ def test_the_limit_pattern_is_escaped_for_each_page():
 
 def test_a_long_list_of_limited_hosts_is_cut_with_a_count():
     hosts = {"ws%02d" % n: OK_USER for n in range(25)}
-    line = fr.scope_lines(fr.build(hosts, limit="lab"))[0]
+    line = fr_text.scope_lines(fr.build(hosts, limit="lab"))[0]
     assert "only 25 hosts checked (ws00, ws01," in line and "ws19 and 5 more)" in line and "ws20" not in line
 
 
@@ -66,10 +69,10 @@ def test_check_mode_labels_the_table_a_preview():
 
 def test_counts_are_singular_for_one():
     one = fr.build({"ws1": OK_USER})
-    assert fr.totals_text(one) == "totals: ok 1 (1 row, 1 host, 1 user)"
-    assert "1 host, 1 user, 1 row." in fr.render_md(one) and "1 host, 1 user, 1 row.</p>" in fr.render_html(one)
+    assert fr_text.totals_text(one) == "totals: ok 1 (1 row, 1 host, 1 user)"
+    assert "1 host, 1 user, 1 row." in fr_md.render_md(one) and "1 host, 1 user, 1 row.</p>" in fr_html.render_html(one)
     two = fr.build({"ws1": OK_USER, "ws2": UNREACHABLE})
-    assert fr.totals_text(two) == "totals: unreachable 1, ok 1 (2 rows, 2 hosts, 1 user)"
+    assert fr_text.totals_text(two) == "totals: unreachable 1, ok 1 (2 rows, 2 hosts, 1 user)"
 
 
 # -- login's tables ------------------------------------------------------------

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import scan
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import check_name
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import check_name
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.profile_names import (
     MARKER_KEY,
     NamingError,

@@ -9,11 +9,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_edit import apply
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
-    SESSION_SERVICES_HINT,
-    DeclarationError,
-    option_name_problems,
-)
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_hints import option_name_problems
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import SESSION_SERVICES_HINT
 
 from .helpers import SpecError, botocore_read, declare, profile, session
 

@@ -23,7 +23,11 @@ DEFAULTS = {
     "exclusive": False,
     "export_default_profile": False,
 }
-PASSWD = {"alice": ["x", "1001"], "bob": ["x", "1002"], "carol": ["x", "1003"]}
+# The host's users as labcloud.aws_sso.user_lookup returns them.
+PASSWD = {
+    name: {"uid": uid, "gid": uid, "home": "/home/" + name, "shell": "/bin/bash"}
+    for name, uid in (("alice", 1001), ("bob", 1002), ("carol", 1003))
+}
 
 
 def make(users, passwd=PASSWD, **defaults):
@@ -80,6 +84,27 @@ def test_missing_users_fail_or_are_skipped():
     ]
     out = plan(["alice", "zed"], DEFAULTS, SESSIONS, PROFILES, [], PASSWD, "skip")
     assert out["present"] == ["alice"] and out["missing"] == ["zed"] and len(out["config"]) == 1
+
+
+def test_the_hosts_own_lookup_feeds_the_plan_and_words_the_refusal_as_the_modules_do():
+    from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import look_up, missing_users_message
+
+    # root exists everywhere; the other name nowhere. Looked up through NSS, as user_lookup does.
+    found, missing = look_up(["root", "lcsso-nobody-here", "root"])
+    assert list(found) == ["root"] and found["root"].uid == 0 and missing == ["lcsso-nobody-here"]
+    with pytest.raises(PlanError) as info:
+        plan(["root", "lcsso-nobody-here"], DEFAULTS, SESSIONS, PROFILES, [], found, "fail")
+    # sso_identity's missing_users=fail (verify) says exactly this.
+    assert info.value.problems == [missing_users_message(missing)]
+    assert info.value.problems[0] == (
+        "lcsso-nobody-here: no such user on this host; create the user first, or set aws_sso_missing_users: skip "
+        "to leave the user out"
+    )
+    out = plan(["root", "lcsso-nobody-here"], DEFAULTS, SESSIONS, PROFILES, [], found, "skip")
+    assert out["present"] == ["root"] and out["missing"] == ["lcsso-nobody-here"]
+    # Without an answer (verify, whose sso_identity looks the users up itself) every user is planned.
+    out = plan(["root", "lcsso-nobody-here"], DEFAULTS, SESSIONS, PROFILES, [], None, "fail")
+    assert [entry["user"] for entry in out["identity"]] == ["root", "lcsso-nobody-here"]
 
 
 def test_every_mistake_is_named_with_the_fix():

@@ -153,6 +153,17 @@ def test_account_and_expand_path(users):
     assert "does not exist on this host" in str(info.value)
 
 
+def test_look_up_answers_each_name_once_in_order_as_the_modules_act(users):
+    alice, bob = users
+    found, missing = user_files.look_up([bob.name, "no-such-user-labcloud", alice.name, bob.name])
+    # The same Account the modules then act as: groups included, so run_as gets what look_up saw.
+    assert list(found) == [bob.name, alice.name] and found[alice.name] == account(alice.name)
+    assert missing == ["no-such-user-labcloud"]
+    assert user_files.missing_users_message(["zed", "yan"]) == (
+        "zed, yan: no such user on this host; create them first, or set aws_sso_missing_users: skip to leave them out"
+    )
+
+
 def test_module_constant_covers_the_descriptor_range():
     # The child closes descriptors up to this bound; it must cover the soft limit used in tests.
     import resource
