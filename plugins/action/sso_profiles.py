@@ -20,6 +20,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_profiles_spec
     MUTUALLY_EXCLUSIVE,
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import repeated_users
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit, config_swap
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
@@ -108,14 +109,14 @@ class ActionModule(ControllerAction):
         if not 1 <= params["page_size"] <= 100 or not 1 <= params["workers"] <= 16:
             return self.fail(result, "sso_profiles: page_size must be 1 to 100 and workers 1 to 16")
         entries = params["users"] or [dict(user=params["user"], session=None, path=params["path"])]
-        seen, users, options = set(), [], {}
+        users, options = [], {}
         problems = []
-        for entry in entries:
+        # The same user may appear once per config file path.
+        repeats = repeated_users((entry["user"], entry.get("path")) for entry in entries)
+        for index, entry in enumerate(entries):
             session = entry.get("session") or params["session"]
-            key = (entry["user"], entry.get("path"))
-            if key in seen:
+            if index in repeats:
                 problems.append("user %s is listed twice; list each user once" % entry["user"])
-            seen.add(key)
             users.append(
                 _User(entry["user"], session, entry.get("path"), params["backup"], params["prune"], self._task.diff)
             )

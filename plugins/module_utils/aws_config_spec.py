@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_values import OUTPUT_CHOICES
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC
 
 _BLOCK_COMMON = dict(
@@ -34,7 +36,7 @@ PROFILE_SPEC = dict(
     sso_account_id=dict(type="raw"),
     sso_role_name=dict(type="str"),
     region=dict(type="str"),
-    output=dict(type="str", choices=["json", "yaml", "yaml-stream", "text", "table"]),
+    output=dict(type="str", choices=OUTPUT_CHOICES),
     services=dict(type="str"),
 )
 
@@ -49,8 +51,7 @@ SERVICES_SPEC = dict(
 
 # One entry per user of a host, all read in one call and written in one call.
 # Unset options fall back to the task's own, so no defaults here.
-USER_SPEC = dict(
-    user=dict(type="str", required=True),
+USERS_OPTION = users_option(
     path=dict(type="str"),
     # Entries are checked against SESSION_SPEC, PROFILE_SPEC and SERVICES_SPEC
     # by the action plugin, per user; nesting those specs here would make
@@ -62,11 +63,12 @@ USER_SPEC = dict(
     migrate_legacy=dict(type="bool"),
     backup=dict(type="bool"),
 )
+USER_SPEC = USERS_OPTION["options"]
 
 MUTUALLY_EXCLUSIVE = [("users", "user"), ("users", "path")]
 
 ARGUMENT_SPEC = dict(
-    users=dict(type="list", elements="dict", options=USER_SPEC),
+    users=USERS_OPTION,
     user=dict(type="str"),
     path=dict(type="str"),
     sso_sessions=dict(type="list", elements="dict", default=[], options=SESSION_SPEC),

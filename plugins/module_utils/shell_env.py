@@ -40,8 +40,10 @@ import re
 import time
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, shell_facts
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_values import is_region
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_shell
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import repeated_users
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     UserFileError,
     describe_os_error,
@@ -128,7 +130,6 @@ PROFILE_NAMES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 REGION_NAMES = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 # For reporting, only where a command starts: `echo AWS_PROFILE=x` sets nothing.
 _COMMAND_START = re.compile(r"(?:^|[;&|(`{]|\b(?:then|do|else|elif|and|or|not|begin)\b)\s*")
@@ -292,7 +293,7 @@ def _value_problem(name, value):
     if name in PROFILE_NAMES:
         if not value or value != value.strip() or any(c.isspace() for c in value):
             return "%r is no profile name: profile names are non-empty and have no spaces" % value
-    if name in REGION_NAMES and not REGION_RE.match(value):
+    if name in REGION_NAMES and not is_region(value):
         return "%r is not an AWS region name such as eu-west-1 or us-gov-west-1" % value
     return None
 
@@ -371,7 +372,7 @@ def normalize(params):
         errors.append("users: list at least one user, or give one with user:, with scope=user (or use scope=system)")
     if scope == "system" and params.get("env") is None and default_state == "present":
         errors.append("env: give the variables to set host-wide, or state: absent to remove them")
-    seen = {}
+    repeats = repeated_users(entry.get("user") or None for entry in users)
     entries = []
     for index, entry in enumerate(users):
         where = _describe(index, entry)
@@ -379,10 +380,11 @@ def normalize(params):
         if not name:
             errors.append("%s.user: is required" % where)
             continue
-        if name in seen:
-            errors.append("%s: %s is listed twice (also users[%d]); merge the two entries" % (where, name, seen[name]))
+        if index in repeats:
+            errors.append(
+                "%s: %s is listed twice (also users[%d]); merge the two entries" % (where, name, repeats[index])
+            )
             continue
-        seen[name] = index
         if scope == "system":
             extra = [k for k in ("env", "shells") if entry.get(k) is not None]
             if entry.get("state") == "present":

@@ -10,16 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_values import OUTPUT_CHOICES
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC
 
-USER_SPEC = dict(
-    user=dict(type="str", required=True),
-    session=dict(type="str"),
-    path=dict(type="str"),
-)
-
 ARGUMENT_SPEC = dict(
-    users=dict(type="list", elements="dict", options=USER_SPEC),
+    users=users_option(session=dict(type="str"), path=dict(type="str")),
     user=dict(type="str"),
     path=dict(type="str"),
     session=dict(type="str", required=True),
@@ -32,7 +28,7 @@ ARGUMENT_SPEC = dict(
     include_roles=dict(type="list", elements="str"),
     exclude_roles=dict(type="list", elements="str"),
     region=dict(type="str"),
-    output=dict(type="str", choices=["json", "yaml", "yaml-stream", "text", "table"]),
+    output=dict(type="str", choices=OUTPUT_CHOICES),
     per_account=dict(type="dict", default={}),
     settings=dict(type="dict", default={}),
     prune=dict(type="bool", default=False),

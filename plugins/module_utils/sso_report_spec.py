@@ -10,14 +10,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-STATUSES = ["error", "unreachable", "config_error", "cli_missing", "forbidden", "wrong_account", "env_override"]
-STATUSES += ["login_required", "ok"]
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_identity import STATUSES
 
 ARGUMENT_SPEC = dict(
     results=dict(type="dict", required=True),
     hosts=dict(type="list", elements="str"),
     dest=dict(type="path", required=True),
-    fail_on=dict(type="list", elements="str", default=[], choices=STATUSES),
+    fail_on=dict(type="list", elements="str", default=[], choices=list(STATUSES)),
     title=dict(type="str", default="AWS SSO access report"),
     limit=dict(type="str"),
     validate_only=dict(type="bool", default=False),

@@ -239,6 +239,8 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.user_bounds
 attributes:
   action:
@@ -250,10 +252,6 @@ attributes:
   diff_mode:
     description: Returns the file before and after, secret-looking values masked.
     support: full
-  platform:
-    description: Manages files on POSIX hosts with Python.
-    support: full
-    platforms: posix
 notes:
   - The file is rewritten only when its text changes, and then only the changed lines differ.
   - If the file's mode is not C(0600), a run sets it, reports a change with RV(attributes_fixed) and shows it in the diff.

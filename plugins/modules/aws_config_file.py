@@ -62,6 +62,8 @@ options:
         type: bool
         default: false
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
@@ -70,10 +72,6 @@ attributes:
   diff_mode:
     description: Returns no diff; the aws_config action plugin computes it.
     support: none
-  platform:
-    description: Runs on POSIX hosts with Python.
-    support: full
-    platforms: posix
 notes:
   - Acting for another user needs root (C(become)); a task that runs as the user manages only that user's files.
 """

@@ -128,6 +128,7 @@ options:
     choices: [user, system]
     default: user
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
   - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
@@ -327,6 +328,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable, printable_data
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
     UserFileError,
@@ -338,15 +340,14 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import
 
 SHELL_CHOICES = ["auto"] + list(shell_env.SHELLS)
 
-USER_SPEC = dict(
-    user=dict(type="str", required=True),
+USERS_OPTION = users_option(
     env=dict(type="raw"),
     state=dict(type="str", choices=["present", "absent"]),
     shells=dict(type="list", elements="str", choices=SHELL_CHOICES),
 )
 
 ARGUMENT_SPEC = dict(
-    users=dict(type="list", elements="dict", options=USER_SPEC),
+    users=USERS_OPTION,
     user=dict(type="str"),
     env=dict(type="raw"),
     state=dict(type="str", choices=["present", "absent"], default="present"),

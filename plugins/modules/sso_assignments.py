@@ -30,7 +30,9 @@ author:
   - labcloud engineers (@labcloud)
 options:
   users:
-    description: Users of the host and the sso-session of each. All are done in one call, one process per user.
+    description:
+      - Users of the host and the sso-session of each. All of them are handled in one module call, each user's
+        part by processes running as that user.
     type: list
     elements: dict
     required: true
@@ -53,13 +55,10 @@ options:
     description: C(ListAccountRoles) calls made at the same time for one user.
     type: int
     default: 4
-  cli_environment:
-    description:
-      - The environment the users' AWS CLI runs with, as far as it decides where the portal is
-        (C(AWS_ENDPOINT_URL_SSO), C(AWS_ENDPOINT_URL), C(AWS_CA_BUNDLE), proxies).
-    type: dict
-    default: {}
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
+  - labcloud.aws_sso.cli_environment
   - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
@@ -68,10 +67,6 @@ attributes:
   diff_mode:
     description: Returns no diff.
     support: none
-  platform:
-    description: Runs on POSIX hosts with Python.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -124,6 +119,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import read_state
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_portal import list_for_session
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
     UserFileError,
@@ -147,15 +143,11 @@ def _as_user(acct, path, session, page_size, workers, environment):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            users=dict(
-                type="list",
-                elements="dict",
+            users=users_option(
                 required=True,
-                options=dict(
-                    user=dict(type="str"),
-                    session=dict(type="str", required=True),
-                    path=dict(type="str"),
-                ),
+                user_required=False,
+                session=dict(type="str", required=True),
+                path=dict(type="str"),
             ),
             page_size=dict(type="int", default=100),
             workers=dict(type="int", default=4),

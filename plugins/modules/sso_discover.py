@@ -21,7 +21,8 @@ description:
     at the endpoint the AWS CLI would use for a profile without a C(services) block, C(AWS_ENDPOINT_URL_SSO),
     C(AWS_ENDPOINT_URL) (from the controller's environment), else the public endpoint of the session's region.
   - The playbook C(labcloud.aws_sso.discover) runs it.
-  - Takes every naming, filter, region and settings option of M(labcloud.aws_sso.sso_profiles).
+  - Takes every naming, filter, region and settings option of M(labcloud.aws_sso.sso_profiles); O(settings) is
+    written as each entry's C(settings).
 author:
   - labcloud engineers (@labcloud)
 options:
@@ -41,61 +42,9 @@ options:
     description: The name of the list in O(dest).
     type: str
     default: aws_sso_profiles
-  name_template:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: str
-    default: "{account_name}-{role_name}"
-  trim:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: dict
-    default: {}
-  case:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: dict
-    default: {}
-  names:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: dict
-    default: {}
-  include_accounts:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: list
-    elements: str
-  exclude_accounts:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: list
-    elements: str
-  include_roles:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: list
-    elements: str
-  exclude_roles:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: list
-    elements: str
-  region:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: str
-  output:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: str
-    choices: [json, yaml, yaml-stream, text, table]
-  per_account:
-    description: As in M(labcloud.aws_sso.sso_profiles).
-    type: dict
-    default: {}
-  settings:
-    description: As in M(labcloud.aws_sso.sso_profiles); written as each entry's C(settings).
-    type: dict
-    default: {}
-  page_size:
-    description: Items asked for per portal page (1 to 100).
-    type: int
-    default: 100
-  workers:
-    description: C(ListAccountRoles) calls made at the same time (1 to 16).
-    type: int
-    default: 4
+extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.portal_naming
 attributes:
   action:
     description: Runs entirely on the controller.

@@ -135,6 +135,8 @@ options:
     choices: [ok, login_required, forbidden, wrong_account, env_override, cli_missing, config_error, unreachable, error]
     default: []
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
@@ -143,10 +145,6 @@ attributes:
   diff_mode:
     description: Nothing is changed, so there is no diff.
     support: none
-  platform:
-    description: Runs on POSIX hosts with Python.
-    support: full
-    platforms: posix
 notes:
   - Checking another user's profiles needs root (C(become)); the checks themselves run as each user.
   - The live check lets the CLI do what it always does, so an expired but refreshable token is refreshed by the
@@ -332,6 +330,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import (
+    already_listed_message,
+    repeated_users,
+)
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
     UserFileError,
@@ -348,7 +350,9 @@ _ENTRY_KEYS = ("user", "profiles", "default_profile", "region")
 def _entries(module):
     """users as a list of mappings; every mistake named before anything runs."""
     entries = []
-    seen = {}
+    # Only a well-formed name can repeat one; other mistakes are refused below, in entry order.
+    names = [raw.get("user") if isinstance(raw, dict) else raw for raw in module.params["users"]]
+    repeats = repeated_users(name if isinstance(name, str) else None for name in names)
     for index, raw in enumerate(module.params["users"]):
         entry = {"user": raw} if isinstance(raw, str) else raw
         where = "users[%d]" % index
@@ -362,11 +366,8 @@ def _entries(module):
         name = entry.get("user")
         if not isinstance(name, str) or not name.strip():
             module.fail_json(msg="%s: user is missing; give the user's name on the host" % where)
-        if name in seen:
-            module.fail_json(
-                msg="%s: user %r is already listed at users[%d]; list each user once" % (where, name, seen[name])
-            )
-        seen[name] = index
+        if index in repeats:
+            module.fail_json(msg=already_listed_message(index, name, repeats[index]))
         profiles = entry.get("profiles")
         if profiles is not None:
             if not isinstance(profiles, list) or not all(isinstance(p, str) and p.strip() for p in profiles):

@@ -43,7 +43,7 @@ author:
 options:
   users:
     description:
-      - The users to sign in. All of them are handled in one module call, each by processes running as that user.
+      - The users to sign in. All of them are handled in one module call, each user's part by processes running as that user.
       - A user listed twice is refused before anything is done.
     type: list
     elements: dict
@@ -76,14 +76,6 @@ options:
         while its code is valid (device codes last 10 minutes with AWS).
     type: int
     default: 600
-  cli_environment:
-    description:
-      - The environment the users' AWS CLI runs with, as far as it decides where sign-in goes
-        (C(AWS_ENDPOINT_URL_SSO_OIDC), C(AWS_ENDPOINT_URL), C(AWS_PROFILE), C(AWS_CA_BUNDLE), C(AWS_CONFIG_FILE),
-        C(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)).
-      - The module's own environment is not used for this, as it is root's, not the users'.
-    type: dict
-    default: {}
   fail_on:
     description:
       - Statuses of RV(users[].sessions[].status) that fail the task (after every user was handled).
@@ -93,6 +85,9 @@ options:
     choices: [error, denied, expired, timeout, pending, no_flow]
     default: [error]
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
+  - labcloud.aws_sso.cli_environment
   - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
@@ -102,10 +97,6 @@ attributes:
   diff_mode:
     description: Shows each changed token file as its state before and after (expiry and refreshability), never its content.
     support: full
-  platform:
-    description: Runs on POSIX hosts with Python 3.
-    support: full
-    platforms: posix
 notes:
   - Acting for another user needs root (C(become)); a task that runs as the user handles only that user's sign-ins.
   - The person who approves a code decides whose sign-in it becomes. Forward each code only to the user it is for.
@@ -254,6 +245,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_oidc import start_user, wait_user
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import (
+    already_listed_message,
+    repeated_users,
+    users_option,
+)
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
     UserFileError,
@@ -262,23 +258,16 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import
     run_as_many,
 )
 
-USER_SPEC = dict(
-    user=dict(type="str", required=True),
-    sessions=dict(type="list", elements="str"),
-)
+USERS_OPTION = users_option(required=True, sessions=dict(type="list", elements="str"))
 FAIL_CHOICES = ["error", "denied", "expired", "timeout", "pending", "no_flow"]
 
 
 def _check_entries(module):
-    seen = {}
+    repeats = repeated_users(entry["user"] for entry in module.params["users"])
     for index, entry in enumerate(module.params["users"]):
         name = entry["user"]
-        if name in seen:
-            module.fail_json(
-                msg="users[%d]: user %r is already listed at users[%d]; list each user once, "
-                "with all their sessions" % (index, name, seen[name])
-            )
-        seen[name] = index
+        if index in repeats:
+            module.fail_json(msg=already_listed_message(index, name, repeats[index], ", with all their sessions"))
         for position, session in enumerate(entry["sessions"] or []):
             if not session or session != session.strip() or any(c in session for c in "\r\n[]/"):
                 module.fail_json(
@@ -328,7 +317,7 @@ def _diff(user, session):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            users=dict(type="list", elements="dict", required=True, options=USER_SPEC),
+            users=USERS_OPTION,
             state=dict(type="str", default="present", choices=["present", "started", "complete"]),
             timeout=dict(type="int", default=600),
             **BOUNDS_SPEC,

@@ -35,6 +35,8 @@ options:
   title:
     description: A line shown above the table.
     type: str
+extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
 attributes:
   action:
     description: An action plugin prints the table on the controller.

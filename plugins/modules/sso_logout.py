@@ -37,7 +37,7 @@ author:
 options:
   users:
     description:
-      - The users to sign out. All of them are handled in one module call, each by a process running as that user.
+      - The users to sign out. All of them are handled in one module call, each user's part by processes running as that user.
       - A user listed twice is refused before anything is done.
     type: list
     elements: dict
@@ -47,14 +47,6 @@ options:
         description: The user, as known on the managed host.
         type: str
         required: true
-  cli_environment:
-    description:
-      - The environment the users' AWS CLI runs with, as far as it decides where the portal is
-        (C(AWS_ENDPOINT_URL_SSO), C(AWS_ENDPOINT_URL_SSO_OIDC), C(AWS_ENDPOINT_URL), C(AWS_PROFILE), C(AWS_CA_BUNDLE),
-        C(AWS_CONFIG_FILE), C(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)).
-      - The module's own environment is not used for this, as it is root's, not the users'.
-    type: dict
-    default: {}
   missing_users:
     description:
       - C(fail) fails a user who does not exist on the host; C(skip) reports them as skipped (nothing of theirs can be
@@ -63,6 +55,9 @@ options:
     choices: [fail, skip]
     default: fail
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
+  - labcloud.aws_sso.cli_environment
   - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
@@ -73,10 +68,6 @@ attributes:
   diff_mode:
     description: Not supported; RV(users[].removed) names every file removed.
     support: none
-  platform:
-    description: Runs on POSIX hosts with Python 3.
-    support: full
-    platforms: posix
 notes:
   - Acting for another user needs root (C(become)); a task that runs as the user signs out only that user.
   - Signing out on a host does not remove the person from Identity Center, nor their sign-ins elsewhere (a laptop).
@@ -214,6 +205,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_logout import sign_out
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import (
+    already_listed_message,
+    repeated_users,
+    users_option,
+)
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
     UserFileError,
@@ -223,22 +219,16 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import
     run_as_many,
 )
 
-USER_SPEC = dict(user=dict(type="str", required=True))
-
 
 def _empty(user):
     return dict(user=user, changed=False, sessions=[], removed=dict(count=0, files=[]), kept=[], config_problem=None)
 
 
 def _check_entries(module):
-    seen = {}
+    repeats = repeated_users(entry["user"] for entry in module.params["users"])
     for index, entry in enumerate(module.params["users"]):
-        name = entry["user"]
-        if name in seen:
-            module.fail_json(
-                msg="users[%d]: user %r is already listed at users[%d]; list each user once" % (index, name, seen[name])
-            )
-        seen[name] = index
+        if index in repeats:
+            module.fail_json(msg=already_listed_message(index, entry["user"], repeats[index]))
     problem = cli_environment_problem(module.params["cli_environment"])
     if problem:
         module.fail_json(msg=problem)
@@ -294,7 +284,7 @@ def _warn(module, results):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            users=dict(type="list", elements="dict", required=True, options=USER_SPEC),
+            users=users_option(required=True),
             cli_environment=dict(type="dict", default={}),
             missing_users=dict(type="str", default="fail", choices=["fail", "skip"]),
             **BOUNDS_SPEC,

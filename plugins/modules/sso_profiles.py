@@ -72,64 +72,6 @@ options:
         profile uses. It must already be in the file (declare it with M(labcloud.aws_sso.aws_config)).
     type: str
     required: true
-  name_template:
-    description:
-      - How a profile is named, with the fields C({account_id}), C({account_name}), C({account_email}),
-        C({role_name}) and C({session}). The result is then made safe (see above).
-      - aws-sso-util's style is C({account_name}.{role_name}); granted's C({account_name}/{role_name}) has a C(/),
-        which a profile name cannot hold, so it becomes C(account-name-role).
-    type: str
-    default: "{account_name}-{role_name}"
-  trim:
-    description:
-      - Per field, regular expressions whose matches are removed from the field's value before it goes into the
-        name, for example C(^acme-) under C(account_name). Whitespace at the ends is dropped after.
-    type: dict
-    default: {}
-  case:
-    description:
-      - Per field, C(keep), C(lower) or C(upper), for example C(lower) under C(account_name). The key C(name) applies to the
-        whole rendered name.
-    type: dict
-    default: {}
-  names:
-    description:
-      - Explicit names for particular pairs, keyed C(ACCOUNT/ROLE) where ACCOUNT is the account id or the account
-        name as the portal gives it, for example C(111111111111/AdministratorAccess). They must already be
-        safe names. A key that matches nothing is reported as a warning.
-    type: dict
-    default: {}
-  include_accounts:
-    description: Shell patterns (case-insensitive) on account id or name; only matching accounts get profiles.
-    type: list
-    elements: str
-  exclude_accounts:
-    description: Shell patterns (case-insensitive) on account id or name; matching accounts get no profiles.
-    type: list
-    elements: str
-  include_roles:
-    description: Shell patterns (case-insensitive) on role names; only matching roles get profiles.
-    type: list
-    elements: str
-  exclude_roles:
-    description: Shell patterns (case-insensitive) on role names; matching roles get no profiles.
-    type: list
-    elements: str
-  region:
-    description: C(region) of every generated profile, unless O(per_account) says otherwise. Unset, none is written.
-    type: str
-  output:
-    description: C(output) of every generated profile, unless O(per_account) says otherwise.
-    type: str
-    choices: [json, yaml, yaml-stream, text, table]
-  per_account:
-    description: Per account id or account name, a C(region) and/or C(output) for that account's profiles.
-    type: dict
-    default: {}
-  settings:
-    description: Other keys written to every generated profile, as in M(labcloud.aws_sso.aws_config).
-    type: dict
-    default: {}
   prune:
     description: Remove generated profiles of this session that are no longer generated.
     type: bool
@@ -142,23 +84,11 @@ options:
     description: Keep a timestamped copy of the previous file, mode C(0600), next to it.
     type: bool
     default: false
-  page_size:
-    description: Items asked for per portal page (1 to 100).
-    type: int
-    default: 100
-  workers:
-    description: C(ListAccountRoles) calls made at the same time for one user (1 to 16).
-    type: int
-    default: 4
-  cli_environment:
-    description:
-      - The environment the users' AWS CLI runs with, as far as it decides where the portal is
-        (C(AWS_ENDPOINT_URL_SSO), C(AWS_ENDPOINT_URL), C(AWS_CA_BUNDLE)), as in M(labcloud.aws_sso.sso_login) and
-        M(labcloud.aws_sso.sso_identity).
-      - The task's own environment is not used for this, as under become it is root's, not the users'.
-    type: dict
-    default: {}
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
+  - labcloud.aws_sso.cli_environment
+  - labcloud.aws_sso.portal_naming
   - labcloud.aws_sso.user_bounds
 attributes:
   action:
@@ -170,10 +100,6 @@ attributes:
   diff_mode:
     description: Returns the file before and after.
     support: full
-  platform:
-    description: Manages files on POSIX hosts with Python.
-    support: full
-    platforms: posix
 notes:
   - The portal endpoint is resolved from the task's environment and the session's region, as the AWS CLI does for
     a profile without a C(services) block; see M(labcloud.aws_sso.sso_assignments).

@@ -78,6 +78,8 @@ options:
         touched rather than after every host was checked.
     type: bool
     default: false
+extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
 attributes:
   action:
     description: An action plugin builds and writes the report on the controller.

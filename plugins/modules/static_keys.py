@@ -43,7 +43,7 @@ options:
   users:
     description:
       - The users of the host and the profiles of each whose keys go. All of them are handled in one module
-        call, each by a process acting as that user.
+        call, each user's part by processes running as that user.
       - A user listed twice is refused before anything is done.
       - Give O(users), or O(user) with O(profiles) for one user; they are mutually exclusive.
     type: list
@@ -100,6 +100,8 @@ options:
     type: int
     default: 14
 extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.user_bounds
 attributes:
   check_mode:
@@ -110,10 +112,6 @@ attributes:
   diff_mode:
     description: Shows each changed file before and after, with every secret value masked.
     support: full
-  platform:
-    description: Runs on POSIX hosts with Python.
-    support: full
-    platforms: posix
 notes:
   - Acting for another user needs root (C(become)); a task that runs as the user handles only that user's files.
   - A file the user cannot read or write (a symlink to someone else's file), or that belongs to someone else, is
@@ -255,6 +253,11 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys impor
     process_user,
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable, printable_data
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import (
+    already_listed_message,
+    repeated_users,
+    users_option,
+)
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
     BOUNDS_SPEC,
     UserFileError,
@@ -265,8 +268,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import
     failed_users_message,
 )
 
-USER_SPEC = dict(
-    user=dict(type="str", required=True),
+USERS_OPTION = users_option(
     profiles=dict(type="list", elements="str", required=True),
     state=dict(type="str", default="absent", choices=["absent"]),
 )
@@ -287,15 +289,11 @@ def _empty(user):
 
 def _check_entries(module, entries):
     """Refuse ambiguous input before any user is touched."""
-    seen = {}
+    repeats = repeated_users(entry["user"] for entry in entries)
     for index, entry in enumerate(entries):
         name = entry["user"]
-        if name in seen:
-            module.fail_json(
-                msg="users[%d]: user %r is already listed at users[%d]; list each user once, "
-                "with all their profiles" % (index, name, seen[name])
-            )
-        seen[name] = index
+        if index in repeats:
+            module.fail_json(msg=already_listed_message(index, name, repeats[index], ", with all their profiles"))
         for position, profile in enumerate(entry["profiles"]):
             if not profile or not profile.strip() or any(c in profile for c in "\r\n[]"):
                 module.fail_json(
@@ -354,7 +352,7 @@ def _warn_backups(module, result):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            users=dict(type="list", elements="dict", options=USER_SPEC),
+            users=USERS_OPTION,
             user=dict(type="str"),
             profiles=dict(type="list", elements="str"),
             backup=dict(type="bool", default=True),

@@ -45,6 +45,8 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
 attributes:
   action:
     description: An action plugin does the work on the controller.

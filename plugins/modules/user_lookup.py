@@ -34,6 +34,9 @@ options:
     type: list
     elements: raw
     required: true
+extends_documentation_fragment:
+  - labcloud.aws_sso.attributes
+  - labcloud.aws_sso.attributes.posix
 attributes:
   check_mode:
     description: Only reads the user database, so it runs in check mode as well.
@@ -41,10 +44,6 @@ attributes:
   diff_mode:
     description: Nothing is changed, so there is no diff.
     support: none
-  platform:
-    description: Runs on POSIX hosts with Python.
-    support: full
-    platforms: posix
 seealso:
   - module: labcloud.aws_sso.sso_identity
 """

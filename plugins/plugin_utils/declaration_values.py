@@ -15,10 +15,8 @@ import shlex
 import unicodedata
 from urllib.parse import urlsplit
 
-# Used with fullmatch and re.ASCII: "$" also matches before a final newline,
-# and a bare \d accepts any Unicode digit; either would let through values
-# that do not read back as written or that AWS rejects.
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", re.ASCII)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_values import is_region
+
 ACCOUNT_RE = re.compile(r"^\d{12}$", re.ASCII)
 # IAM role and permission-set names: letters, digits and +=,.@_-
 ROLE_RE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
@@ -211,7 +209,7 @@ def check_endpoint_url(url):
 
 def check_region(label, key, value, problems):
     """Add a problem unless value (None: not set) is an AWS region name."""
-    if value is not None and not (isinstance(value, str) and _REGION_RE.fullmatch(value)):
+    if value is not None and not is_region(value):
         problems.append("%s.%s %r does not look like an AWS region; use a name such as us-east-1" % (label, key, value))
 
 
