@@ -249,7 +249,15 @@ def keywords(status):
     return {fields[0]: fields[1:] for fields in status}
 
 
-@pytest.mark.parametrize("name", ["awscli-exe-linux-x86_64.zip", "awscli-exe-linux-x86_64-2.36.33.zip"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "awscli-exe-linux-x86_64.zip",
+        "awscli-exe-linux-x86_64-2.36.33.zip",
+        "awscli-exe-linux-aarch64.zip",
+        "awscli-exe-linux-aarch64-2.38.5.zip",
+    ],
+)
 def test_good_zip_has_validsig_with_full_fingerprint(m, verifier, tmp_path, name):
     fpr = (paths.GPG / "test-signing.fpr").read_text().strip()
     assert len(fpr) == 40 and all(c in "0123456789ABCDEF" for c in fpr)
@@ -266,6 +274,16 @@ def test_good_zip_has_validsig_with_full_fingerprint(m, verifier, tmp_path, name
         subprocess.run(["unzip", "-tq", str(zip_path)], check=True, capture_output=True)
     stats = m.stats()
     assert stats[f"/{name}"]["status"] == {"200": 1}
+
+
+@pytest.mark.parametrize("version", [None, *paths.AWSCLI_RELEASES])
+def test_aarch64_names_serve_the_x86_64_build_and_its_signature(version):
+    # No aarch64 build can be fetched here; the arm64 test host runs this one
+    # natively (tests/integration/test_arm64_host.py says what that proves).
+    x86, arm = awscli.mirror_file(version), awscli.mirror_file(version, arch="aarch64")
+    assert arm.name == awscli.installer_name(version).replace("x86_64", "aarch64")
+    assert os.path.samefile(arm, x86)
+    assert os.path.samefile(arm.with_suffix(".zip.sig"), x86.with_suffix(".zip.sig"))
 
 
 def test_tampered_zip_gives_badsig(m, verifier, tmp_path):

@@ -11,7 +11,8 @@ Steps, each skipped when its result is already in the cache (paths.CACHE):
 3. Make two throwaway signing keys (trusted test key, untrusted key).
 4. Pack installer zips in the official layout (aws/install + aws/dist/) with
    our stand-in install script, sign them, and derive the tampered/ and
-   untrusted/ variants in paths.MIRROR.
+   untrusted/ variants in paths.MIRROR. The aarch64 names serve the same
+   signed x86_64 zips (see FOREIGN_ARCH).
 
 --rebuild redoes steps 2 and 4 (downloads are kept); --new-keys replaces the
 keys, which invalidates every test key a test host may have imported.
@@ -40,6 +41,12 @@ INSTALL_SCRIPT = Path(__file__).resolve().parent / "fixtures" / "aws-install"
 # installer whose install step fails half-way (rollback tests).
 BROKEN_INSTALL_SCRIPT = INSTALL_SCRIPT.with_name("aws-install-broken")
 ZIP_PREFIX = "awscli-exe-linux-x86_64"
+# No aarch64 build of the CLI can be fetched here. The mirror serves the
+# x86_64 zip under the aarch64 names too, as hard links, so the test key's
+# signature covers them byte for byte; the arm64 test host (emulated, on an
+# x86_64 kernel) runs that build natively through its multiarch amd64 libc.
+# What this proves and what not: docs/testing.md, "The arm64 host".
+FOREIGN_ARCH = "aarch64"
 # Bump when the mirror's layout or construction changes, so that caches built
 # by an older checkout are rebuilt instead of silently reused.
 MIRROR_FORMAT = 1
@@ -78,14 +85,15 @@ def wheel_path(release):
     return paths.WHEELS / f"aws_cdk_asset_awscli_v2-{release}-py3-none-any.whl"
 
 
-def installer_name(version=None):
-    return f"{ZIP_PREFIX}-{version}.zip" if version else f"{ZIP_PREFIX}.zip"
+def installer_name(version=None, arch="x86_64"):
+    prefix = ZIP_PREFIX.replace("x86_64", arch)
+    return f"{prefix}-{version}.zip" if version else f"{prefix}.zip"
 
 
-def mirror_file(version=None, variant=""):
+def mirror_file(version=None, variant="", arch="x86_64"):
     """Path of an installer zip in the mirror; variant is "", "tampered", "untrusted", "broken" or "rollback"."""
     base = paths.MIRROR / variant if variant else paths.MIRROR
-    return base / installer_name(version)
+    return base / installer_name(version, arch)
 
 
 def key_file(name, ext):
@@ -440,6 +448,19 @@ def _expected_files(version):
     return files
 
 
+def _link_foreign():
+    """The aarch64 names of every version and of latest: hard links to the signed x86_64 zips and signatures.
+
+    Redone on every run, like _link_rollback: it costs nothing and always
+    matches the zips just checked or packed.
+    """
+    for name in [*paths.AWSCLI_RELEASES, None]:
+        src = mirror_file(name)
+        dst = mirror_file(name, arch=FOREIGN_ARCH)
+        _link(src, dst)
+        _link(src.with_name(src.name + ".sig"), dst.with_name(dst.name + ".sig"))
+
+
 def _link_rollback():
     """MIRROR/rollback/: the oldest release, validly signed, served under the latest's name.
 
@@ -498,6 +519,7 @@ def ensure_mirror(rebuild, timer):
         manifest[version] = want
         manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     _link_rollback()
+    _link_foreign()
     kill_agent(gnupg_home())
 
 

@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
 # Test hosts for the test ground: rootful podman plus local Debian 12 (bookworm)
 # and Debian 13 (trixie) images built with debootstrap, because this kind of
-# machine reaches no container registry, only the Debian mirror it uses itself.
+# machine reaches no container registry, only the Debian mirror it uses itself;
+# and a Debian 12 arm64 image run under qemu-user through binfmt_misc.
 #
-#   bash tests/testbed/hosts.sh [--rebuild]
+#   bash tests/testbed/hosts.sh [--rebuild] [NAME...]
 #
 # Idempotent: packages, configuration and images that are already in place are
-# kept; --rebuild rebuilds the images anyway. Needs root (rootful podman,
-# debootstrap, apt). See docs/testing.md, "Test hosts".
+# kept; --rebuild rebuilds the images anyway. NAMEs (keys of paths.IMAGES and
+# paths.FOREIGN_IMAGES, such as bookworm-arm64) limit the images built and
+# checked; default all. Needs root (rootful podman, debootstrap, apt,
+# binfmt_misc). See docs/testing.md, "Test hosts".
 set -euo pipefail
 
 REBUILD=0
+ONLY=()
 for arg in "$@"; do
     case "$arg" in
         --rebuild) REBUILD=1 ;;
         -h | --help)
-            sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
-        *)
-            echo "hosts.sh: unknown argument: $arg (usage: hosts.sh [--rebuild])" >&2
+        -*)
+            echo "hosts.sh: unknown argument: $arg (usage: hosts.sh [--rebuild] [NAME...])" >&2
             exit 2
             ;;
+        *) ONLY+=("$arg") ;;
     esac
 done
 
@@ -42,21 +47,38 @@ command -v python3 >/dev/null || die "python3 is missing (needed to read tests/t
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # The cache location and image names come from the shared contract so every
 # test-ground script agrees on them.
+# Per image NAME: IMAGE_OF (tag), CODENAME_OF, ARCH_OF (empty: this machine's).
+declare -A IMAGE_OF=() CODENAME_OF=() ARCH_OF=()
 contract=$(cd "$REPO" && PYTHONDONTWRITEBYTECODE=1 python3 -c '
 import shlex
 from tests.testbed import paths
 print("CACHE=" + shlex.quote(str(paths.CACHE)))
-for codename, image in paths.IMAGES.items():
-    print("IMAGE_" + codename + "=" + shlex.quote(image))
-print("CODENAMES=" + shlex.quote(" ".join(paths.IMAGES)))
+specs = [(name, name, "", image) for name, image in paths.IMAGES.items()]
+specs += [(name, *spec) for name, spec in paths.FOREIGN_IMAGES.items()]
+for name, codename, arch, image in specs:
+    q = shlex.quote
+    print(f"IMAGE_OF[{q(name)}]={q(image)} CODENAME_OF[{q(name)}]={q(codename)} ARCH_OF[{q(name)}]={q(arch)}")
+print("NAMES=" + shlex.quote(" ".join(s[0] for s in specs)))
 ') || die "cannot read tests/testbed/paths.py"
 eval "$contract"
+if ((${#ONLY[@]})); then
+    for name in "${ONLY[@]}"; do
+        [[ -n "${IMAGE_OF[$name]:-}" ]] || die "unknown image $name; known: $NAMES"
+    done
+    NAMES="${ONLY[*]}"
+fi
+FOREIGN=0
+for name in $NAMES; do
+    [[ -z "${ARCH_OF[$name]}" ]] || FOREIGN=1
+done
 
 T_ALL=$(now)
 
 # ---------------------------------------------------------------- packages --
 # zsh and fish: the shell_env tests run the real shells as throwaway users.
 PACKAGES=(podman runc debootstrap zip unzip gnupg curl zsh fish)
+# Static, so that the binfmt_misc handler needs nothing from the guest's root.
+((FOREIGN == 0)) || PACKAGES+=(qemu-user-static)
 t=$(now)
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -124,6 +146,46 @@ got=$(podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{
 [[ "$got" == "runc cgroupfs file" ]] ||
     die "podman does not use the settings of $DROPIN (got: $got); check CONTAINERS_CONF and ~/.config/containers"
 took "$t" "containers configuration"
+
+# --------------------------------------------------------------- emulation --
+# arm64 images run on this machine under qemu-aarch64-static through
+# binfmt_misc. Registered with the package's own line (magic, mask,
+# interpreter), which carries F: the kernel opens the interpreter once, here,
+# so it works inside containers and chroots that have no qemu of their own.
+# A handler registered otherwise (no F, a dynamic qemu, disabled) is replaced.
+if ((FOREIGN)); then
+    t=$(now)
+    BINFMT=/proc/sys/fs/binfmt_misc
+    BINFMT_CONF=/usr/lib/binfmt.d/qemu-aarch64.conf
+    if [[ ! -e $BINFMT/register ]]; then
+        mount -t binfmt_misc binfmt_misc $BINFMT ||
+            die "cannot mount binfmt_misc on $BINFMT (a container without it cannot run the arm64 host)"
+        log "mounted binfmt_misc on $BINFMT"
+    fi
+    [[ -r $BINFMT_CONF ]] || die "$BINFMT_CONF is missing: is qemu-user-static installed?"
+    # :name:type:offset:magic:mask:interpreter:flags
+    IFS=: read -r _ binfmt_name _ _ _ _ binfmt_interp binfmt_flags <"$BINFMT_CONF"
+    [[ "$binfmt_flags" == *F* ]] || die "$BINFMT_CONF does not ask for the F flag (got '$binfmt_flags')"
+    binfmt_ok() { # whether the registered handler is ours, enabled and fixed
+        local entry=$BINFMT/$binfmt_name
+        [[ -r $entry ]] &&
+            grep -qx enabled "$entry" &&
+            grep -qx "interpreter $binfmt_interp" "$entry" &&
+            grep -q '^flags: .*F' "$entry"
+    }
+    if ! binfmt_ok; then
+        if [[ -e $BINFMT/$binfmt_name ]]; then
+            log "replacing the binfmt_misc handler $binfmt_name: $(tr '\n' ' ' <"$BINFMT/$binfmt_name")"
+            echo -1 >"$BINFMT/$binfmt_name"
+        fi
+        # One write of the whole line: the kernel parses each write separately.
+        printf '%s' "$(cat "$BINFMT_CONF")" >"$BINFMT/register" ||
+            die "registering $BINFMT_CONF with binfmt_misc failed"
+        binfmt_ok || die "binfmt_misc handler $binfmt_name is not what $BINFMT_CONF registers"
+        log "registered binfmt_misc handler $binfmt_name ($binfmt_interp, flags $binfmt_flags)"
+    fi
+    took "$t" "binfmt_misc (aarch64)"
+fi
 
 # ------------------------------------------------------------------ mirror --
 # The images use the Debian mirror this machine itself is configured with.
@@ -193,19 +255,26 @@ MIRROR=${LABCLOUD_DEBIAN_MIRROR:-$MIRROR}
 SECURITY_MIRROR=${LABCLOUD_DEBIAN_SECURITY_MIRROR:-$SECURITY_MIRROR}
 
 # ------------------------------------------------------------------ images --
-build_image() { # codename image workdir
-    local codename=$1 image=$2 work=$3 t root="$3/rootfs"
+build_image() { # name workdir
+    local name=$1 work=$2 t root="$2/rootfs"
+    local codename=${CODENAME_OF[$1]} image=${IMAGE_OF[$1]} arch=${ARCH_OF[$1]}
     # zsh and fish: shell_env scenarios check what each shell reads.
     local include=python3,sudo,ca-certificates,unzip,gnupg,curl,procps,zsh,fish
+    # Another architecture: unpack only, then let the guest's own binaries
+    # configure themselves under emulation (binfmt_misc, registered above).
+    local foreign=()
+    [[ -z "$arch" ]] || foreign=(--arch="$arch" --foreign)
     t=$(now)
-    debootstrap --variant=minbase --include="$include" "$codename" "$root" "$MIRROR" \
-        >"$work/debootstrap.log" 2>&1 || {
+    {
+        debootstrap "${foreign[@]}" --variant=minbase --include="$include" "$codename" "$root" "$MIRROR" &&
+            if [[ -n "$arch" ]]; then chroot "$root" /debootstrap/debootstrap --second-stage; fi
+    } >"$work/debootstrap.log" 2>&1 || {
         tail -n 25 "$work/debootstrap.log" >&2
         [[ -f "$root/debootstrap/debootstrap.log" ]] && tail -n 25 "$root/debootstrap/debootstrap.log" >&2
-        echo "hosts.sh: ERROR: debootstrap $codename from $MIRROR failed" >&2
+        echo "hosts.sh: ERROR: debootstrap $name from $MIRROR failed" >&2
         return 1
     }
-    took "$t" "$codename: debootstrap"
+    took "$t" "$name: debootstrap"
 
     t=$(now)
     # deb822 sources like a stock Debian 12/13 install; the one-line file
@@ -229,9 +298,22 @@ build_image() { # codename image workdir
     fi
     chroot "$root" update-ca-certificates >"$work/update-ca.log" 2>&1 || {
         cat "$work/update-ca.log" >&2
-        echo "hosts.sh: ERROR: update-ca-certificates failed in the $codename image" >&2
+        echo "hosts.sh: ERROR: update-ca-certificates failed in the $name image" >&2
         return 1
     }
+    # No aarch64 AWS CLI can be fetched here: the test mirror's aarch64 zip
+    # holds this machine's build, which the guest runs natively (the kernel
+    # is this machine's) given this machine's libc and zlib, installed
+    # multiarch. docs/testing.md says what that leaves unproven.
+    if [[ -n "$arch" ]]; then
+        chroot "$root" sh -c "dpkg --add-architecture $NATIVE_ARCH && apt-get update -q &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                libc6:$NATIVE_ARCH zlib1g:$NATIVE_ARCH" >"$work/multiarch.log" 2>&1 || {
+            tail -n 25 "$work/multiarch.log" >&2
+            echo "hosts.sh: ERROR: installing libc6:$NATIVE_ARCH in the $name image failed" >&2
+            return 1
+        }
+    fi
     chroot "$root" apt-get clean
     # Empty lists with an old mtime: Ansible's apt cache_valid_time looks at
     # that mtime and would otherwise trust a cache that holds nothing.
@@ -242,7 +324,7 @@ build_image() { # codename image workdir
     # in an image.
     : >"$root/etc/resolv.conf"
     echo localhost >"$root/etc/hostname"
-    took "$t" "$codename: configure rootfs"
+    took "$t" "$name: configure rootfs"
 
     t=$(now)
     local previous
@@ -254,7 +336,7 @@ build_image() { # codename image workdir
             --change 'CMD ["sleep","infinity"]' \
             --change 'STOPSIGNAL SIGKILL' \
             --change "LABEL labcloud.recipe=$RECIPE" \
-            --message "labcloud testbed: debootstrap $codename from the host's mirror" \
+            --message "labcloud testbed: debootstrap $codename ${arch:-$NATIVE_ARCH} from the host's mirror" \
             - "$image" >/dev/null || {
         echo "hosts.sh: ERROR: tar | podman import of $image failed" >&2
         return 1
@@ -264,18 +346,16 @@ build_image() { # codename image workdir
     if [[ -n "$previous" && "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then
         podman image rm "$previous" >/dev/null 2>&1 || true
     fi
-    took "$t" "$codename: tar | podman import"
+    took "$t" "$name: tar | podman import"
 }
 
 # An image records the recipe it was built from; one built from another
 # recipe (a package added to --include, say) is rebuilt, so a machine that
 # kept an older image gets what the tests now expect.
 RECIPE=$(declare -f build_image | sha256sum | cut -c1-16)
-declare -A IMAGE_OF=()
+NATIVE_ARCH=$(dpkg --print-architecture)
 todo=()
-for c in $CODENAMES; do
-    var="IMAGE_$c"
-    IMAGE_OF[$c]=${!var}
+for c in $NAMES; do
     if ((REBUILD)) || ! podman image exists "${IMAGE_OF[$c]}"; then
         todo+=("$c")
     elif [[ "$(podman image inspect --format '{{index .Labels "labcloud.recipe"}}' "${IMAGE_OF[$c]}")" != "$RECIPE" ]]; then
@@ -289,7 +369,8 @@ done
 if ((${#todo[@]})); then
     [[ -n "$MIRROR" ]] || die "no Debian mirror found in /etc/apt/sources.list{,.d/*}; set LABCLOUD_DEBIAN_MIRROR"
     for c in "${todo[@]}"; do
-        [[ -e "/usr/share/debootstrap/scripts/$c" ]] || die "this debootstrap does not know $c; upgrade debootstrap"
+        [[ -e "/usr/share/debootstrap/scripts/${CODENAME_OF[$c]}" ]] ||
+            die "this debootstrap does not know ${CODENAME_OF[$c]}; upgrade debootstrap"
     done
     log "building ${todo[*]} from $MIRROR (security: ${SECURITY_MIRROR:-none})"
 
@@ -314,13 +395,13 @@ if ((${#todo[@]})); then
     trap cleanup EXIT
     trap 'exit 130' INT TERM
 
-    # The two builds share nothing but the mirror and podman's locked store,
+    # The builds share nothing but the mirror and podman's locked store,
     # and each is mostly waiting on downloads and disk: run them side by side.
     t=$(now)
     declare -A PID_OF=()
     for c in "${todo[@]}"; do
         mkdir -p "$WORK/$c"
-        build_image "$c" "${IMAGE_OF[$c]}" "$WORK/$c" &
+        build_image "$c" "$WORK/$c" &
         PID_OF[$c]=$!
     done
     failed=()
@@ -335,14 +416,19 @@ fi
 # A quick run of each image proves runtime, cgroups and ulimits settings work
 # together before any scenario depends on them.
 t=$(now)
-for c in $CODENAMES; do
+for c in $NAMES; do
     out=$(podman run --rm --network host "${IMAGE_OF[$c]}" \
-        sh -c '. /etc/os-release && echo "$VERSION_CODENAME" && python3 -c "import sys; print(sys.version.split()[0])"' 2>&1) ||
+        sh -c '. /etc/os-release && echo "$VERSION_CODENAME" && python3 -c "import platform, sys; print(sys.version.split()[0], platform.machine())"' 2>&1) ||
         die "a container of ${IMAGE_OF[$c]} does not run: $out"
-    read -r -d '' got_codename got_python <<<"$out" || true
-    [[ "$got_codename" == "$c" ]] || die "${IMAGE_OF[$c]} reports release '$got_codename', expected $c"
+    read -r -d '' got_codename got_python got_machine <<<"$out" || true
+    [[ "$got_codename" == "${CODENAME_OF[$c]}" ]] ||
+        die "${IMAGE_OF[$c]} reports release '$got_codename', expected ${CODENAME_OF[$c]}"
+    want_machine=$(uname -m)
+    [[ "${ARCH_OF[$c]}" != arm64 ]] || want_machine=aarch64
+    [[ "$got_machine" == "$want_machine" ]] ||
+        die "python3 in ${IMAGE_OF[$c]} runs as '$got_machine', expected $want_machine"
     size=$(podman image inspect --format '{{.Size}}' "${IMAGE_OF[$c]}")
-    log "$(printf '%-38s %s, python %s, %d MB' "${IMAGE_OF[$c]}" "$c" "$got_python" $((size / 1000000)))"
+    log "$(printf '%-42s %s, python %s on %s, %d MB' "${IMAGE_OF[$c]}" "${CODENAME_OF[$c]}" "$got_python" "$got_machine" $((size / 1000000)))"
 done
 took "$t" "smoke run of each image"
 took "$T_ALL" "total"

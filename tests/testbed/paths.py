@@ -28,6 +28,10 @@ AWSCLI = CACHE / "awscli"
 # Served over HTTP with the official site's layout:
 #   MIRROR/awscli-exe-linux-x86_64-<version>.zip (+ .sig)
 #   MIRROR/awscli-exe-linux-x86_64.zip (+ .sig)            the "latest"
+#   MIRROR/awscli-exe-linux-aarch64[-<version>].zip (+ .sig)
+#                         the x86_64 zip under the aarch64 name, signed by the
+#                         test key (no aarch64 build can be fetched here; the
+#                         arm64 test host runs it through its amd64 libc)
 #   MIRROR/tampered/...   same names, one byte changed, original signature
 #   MIRROR/untrusted/...  same names, signed by a key nobody trusts
 #   MIRROR/broken/...     the latest version only, validly signed, but its
@@ -44,6 +48,14 @@ IMAGES = {
     "bookworm": "localhost/labcloud-bookworm:latest",
     "trixie": "localhost/labcloud-trixie:latest",
 }
+# Hosts of another architecture, run under qemu-user through binfmt_misc
+# (hosts.sh installs and registers the emulator): name -> (Debian codename,
+# Debian architecture, image). Kept apart from IMAGES, whose every entry the
+# fleet tests start natively.
+FOREIGN_IMAGES = {
+    "bookworm-arm64": ("bookworm", "arm64", "localhost/labcloud-bookworm-arm64:latest"),
+}
+ARM64_IMAGE = FOREIGN_IMAGES["bookworm-arm64"][2]
 
 
 def awscli_dist(version=AWSCLI_LATEST):
