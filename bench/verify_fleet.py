@@ -107,7 +107,7 @@ def playbook(workdir, playbook_name, host_names, variables, label, forks):
 
 
 def identity_results(output):
-    """Every sso_identity task result of a json-callback run: host -> result."""
+    """Every sso_identity_info task result of a json-callback run: host -> result."""
     found = {}
     for play in output["plays"]:
         for task in play["tasks"]:

@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """Controller side of labcloud.aws_sso.sso_profiles.
 
-One call of sso_assignments lists the portal for every user of the host (as
+One call of sso_portal_access_info lists the portal for every user of the host (as
 each user, with each user's token) and returns each user's config as read;
 names and the edit are computed here; one aws_config_file call writes every
 changed file with compare-and-swap. A file changed in between is read again
@@ -37,7 +37,7 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.profile_names imp
 # plugin's main() (see plugins/module_utils/controller_only.py).
 main = functools.partial(validate_then_refuse, "sso_profiles", ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE)
 
-LIST_MODULE = "labcloud.aws_sso.sso_assignments"
+LIST_MODULE = "labcloud.aws_sso.sso_portal_access_info"
 
 
 class _User(config_swap.SwapJob):

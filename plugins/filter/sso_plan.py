@@ -43,7 +43,7 @@ options:
       - The host's users by name, as RV(labcloud.aws_sso.user_lookup#module:users) returns them (the C(getent_passwd)
         fact of M(ansible.builtin.getent) works too); users not in it are missing.
       - Without it every user is taken to exist, for a caller whose module looks the users up itself
-        (O(labcloud.aws_sso.sso_identity#module:missing_users)).
+        (O(labcloud.aws_sso.sso_identity_info#module:missing_users)).
     type: dict
   missing_users:
     description: V(fail) on users missing from O(passwd), or V(skip) them.
@@ -97,7 +97,7 @@ _value:
       type: list
     identity:
       description:
-        - The O(labcloud.aws_sso.sso_identity#module:users) list, for the users still given profiles, with the
+        - The O(labcloud.aws_sso.sso_identity_info#module:users) list, for the users still given profiles, with the
           profile and region their shells select.
       type: list
     logout:

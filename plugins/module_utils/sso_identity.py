@@ -1,6 +1,6 @@
 # Copyright (c) 2026 labcloud
 # MIT License (see LICENSE)
-"""Can this user really use AWS through this profile? The logic of the sso_identity module.
+"""Can this user really use AWS through this profile? The logic of the sso_identity_info module.
 
 Three depths, each including the one before:
 - token: the CLI's own token cache, read offline (milliseconds, no CLI);

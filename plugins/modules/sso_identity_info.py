@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: sso_identity
+module: sso_identity_info
 short_description: Check which users of a host can really use AWS through their SSO profiles
 version_added: 0.1.0
 description:
@@ -147,6 +147,7 @@ attributes:
     support: none
 notes:
   - Checking another user's profiles needs root (C(become)); the checks themselves run as each user.
+  - The old name C(labcloud.aws_sso.sso_identity) still works until 2.0.0, with a deprecation warning.
   - The live check lets the CLI do what it always does, so an expired but refreshable token is refreshed by the
     CLI (RV(users[].profiles[].refreshed)) and role credentials are cached in the user's C(~/.aws/cli/cache).
 seealso:
@@ -157,13 +158,13 @@ seealso:
 
 EXAMPLES = r"""
 - name: Can the lab's users use AWS?
-  labcloud.aws_sso.sso_identity:
+  labcloud.aws_sso.sso_identity_info:
     users: [alice, bob]
   become: true
   register: identity
 
 - name: Only the token cache, no CLI and no network (fast, e.g. every few minutes from cron)
-  labcloud.aws_sso.sso_identity:
+  labcloud.aws_sso.sso_identity_info:
     users:
       - user: alice
         profiles: [dev, research]
@@ -171,7 +172,7 @@ EXAMPLES = r"""
   become: true
 
 - name: What users really get in their terminals; fail when someone still exports keys
-  labcloud.aws_sso.sso_identity:
+  labcloud.aws_sso.sso_identity_info:
     users:
       - user: carol
         default_profile: dev
@@ -474,7 +475,7 @@ def main():
     hit = [status for status in module.params["fail_on"] if counts.get(status)]
     if hit:
         module.fail_json(
-            msg="sso_identity: %s" % ", ".join("%d profile(s) %s" % (counts[s], s) for s in hit), **outcome
+            msg="sso_identity_info: %s" % ", ".join("%d profile(s) %s" % (counts[s], s) for s in hit), **outcome
         )
     module.exit_json(**outcome)
 

@@ -188,7 +188,7 @@ users:
           description: Whether this session's token or client registration was written.
           type: bool
         token:
-          description: The cached token's state after this run (never the token), as C(labcloud.aws_sso.sso_identity) reports it.
+          description: The cached token's state after this run (never the token), as C(labcloud.aws_sso.sso_identity_info) reports it.
           type: dict
           sample: {state: valid, expires_at: "2026-11-23T18:00:00Z", minutes_left: 59, refreshable: true}
         flow:

@@ -8,11 +8,14 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: sso_assignments
-short_description: List the accounts and roles users can reach through their SSO sign-in (target side of sso_profiles)
+module: sso_portal_access_info
+short_description: List the accounts and roles the SSO portal gives each user (target side of sso_profiles)
 version_added: 0.1.0
 description:
   - The half of M(labcloud.aws_sso.sso_profiles) that runs on the managed host, with only Python's standard library.
+  - Reads what the SSO B(portal) gives each user with that user's own cached token; it is not the IAM Identity
+    Center administration API (no C(sso-admin) or C(identitystore) calls) and needs no administrator rights.
+  - The old name C(labcloud.aws_sso.sso_assignments) still works until 2.0.0, with a deprecation warning.
   - For each entry of O(users), acting as that user (never as root), reads the user's C(~/.aws/config) and the
     cached token of the sso-session, then lists every account (C(ListAccounts)) and every role in each account
     (C(ListAccountRoles)) through the SSO portal, all pages, retrying throttled calls (C(TooManyRequestsException))
@@ -71,7 +74,7 @@ attributes:
 
 EXAMPLES = r"""
 - name: What alice can reach through her lab sign-in
-  labcloud.aws_sso.sso_assignments:
+  labcloud.aws_sso.sso_portal_access_info:
     users:
       - user: alice
         session: lab

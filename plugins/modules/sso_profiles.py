@@ -16,7 +16,7 @@ description:
     and roles the user's SSO sign-in reaches (C(ListAccounts), C(ListAccountRoles), every page, throttling
     retried with backoff) and writes one C([profile NAME]) block per account and role, on that session.
   - The portal is called on the host, as the user, with the user's cached token (see
-    M(labcloud.aws_sso.sso_assignments)); names and the edit are worked out on the controller and written
+    M(labcloud.aws_sso.sso_portal_access_info)); names and the edit are worked out on the controller and written
     as M(labcloud.aws_sso.aws_config) writes (comments and other blocks kept byte for byte, atomic
     compare-and-swap, as the user). A host costs two module calls for any number of users.
   - Each generated profile carries C(labcloud_generated = SESSION). botocore and the AWS CLI ignore the key; it
@@ -102,11 +102,11 @@ attributes:
     support: full
 notes:
   - The portal endpoint is resolved from the task's environment and the session's region, as the AWS CLI does for
-    a profile without a C(services) block; see M(labcloud.aws_sso.sso_assignments).
+    a profile without a C(services) block; see M(labcloud.aws_sso.sso_portal_access_info).
   - For a lab-wide list to review and commit instead, run C(ansible-playbook labcloud.aws_sso.discover).
 seealso:
   - module: labcloud.aws_sso.aws_config
-  - module: labcloud.aws_sso.sso_assignments
+  - module: labcloud.aws_sso.sso_portal_access_info
 """
 
 EXAMPLES = r"""

@@ -12,7 +12,7 @@ module: sso_report
 short_description: Write the fleet's AWS SSO access report (JSON, Markdown, HTML) and show it on screen
 version_added: 0.1.0
 description:
-  - Turns what M(labcloud.aws_sso.sso_identity) found on every host into one report for IT and lab managers,
+  - Turns what M(labcloud.aws_sso.sso_identity_info) found on every host into one report for IT and lab managers,
     the last step of the playbook C(labcloud.aws_sso.verify).
   - Prints a table (host, user, profile, status, account, role, checked, token expiry), problems first, and the
     totals per status, with the default callback.
@@ -35,7 +35,7 @@ author:
 options:
   results:
     description:
-      - The result of M(labcloud.aws_sso.sso_identity) by inventory host name.
+      - The result of M(labcloud.aws_sso.sso_identity_info) by inventory host name.
       - A host that failed or was unreachable may be given as its task result, with C(failed) or C(unreachable)
         true and C(msg); it becomes an C(error) or C(unreachable) row with that message.
     type: dict
@@ -108,7 +108,7 @@ notes:
     check mode, with the time of the run; a re-run that finds the same is not a change, and a cron job can alert
     on C(changed).
 seealso:
-  - module: labcloud.aws_sso.sso_identity
+  - module: labcloud.aws_sso.sso_identity_info
 """
 
 EXAMPLES = r"""

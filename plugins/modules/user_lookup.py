@@ -45,7 +45,7 @@ attributes:
     description: Nothing is changed, so there is no diff.
     support: none
 seealso:
-  - module: labcloud.aws_sso.sso_identity
+  - module: labcloud.aws_sso.sso_identity_info
 """
 
 EXAMPLES = r"""

@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """The fleet report of labcloud.aws_sso.sso_report: its rows and totals, and its three files.
 
-Pure functions, no Ansible: the action plugin feeds in what sso_identity
+Pure functions, no Ansible: the action plugin feeds in what sso_identity_info
 returned for each host and writes what comes out. Every value that came from a
 host is untrusted (a user picks their own name, a message may quote their
 config file), so only whitelisted fields are copied, each coerced to a plain
@@ -132,7 +132,7 @@ def _row(host, user=None, profile=None, status="error", message=None, **fields):
         "env_override": None,
         "refreshed": None,
         "checked": None,
-        # The user's shell output looked forged (sso_identity's shell check): that row's verdict is the
+        # The user's shell output looked forged (sso_identity_info's shell check): that row's verdict is the
         # user's own doing, and its message says so.
         "forged": None,
         "notes": [],
@@ -146,7 +146,7 @@ MAX_NOTES = 10
 
 
 def _notes(value):
-    """A user's notes (sso_identity's per-user remarks) as a short list of printable lines."""
+    """A user's notes (sso_identity_info's per-user remarks) as a short list of printable lines."""
     if not isinstance(value, list):
         return []
     notes = [note for note in (_text(item) for item in value) if note]
@@ -253,7 +253,7 @@ def sort_key(row):
 
 
 def build(results, fail_on=(), title=None, hosts=None, now=None, limit=None, preview=False):
-    """The report (a JSON-ready dict) for sso_identity results by host.
+    """The report (a JSON-ready dict) for sso_identity_info results by host.
 
     hosts, when given, are hosts that must appear: one without a result gets
     an error row, so a host that dropped out of the play still shows.
@@ -261,7 +261,9 @@ def build(results, fail_on=(), title=None, hosts=None, now=None, limit=None, pre
     checked); preview says nothing was written (check mode).
     """
     if not isinstance(results, dict):
-        raise ReportError("results must be a dict of host name to sso_identity result; got %s" % type(results).__name__)
+        raise ReportError(
+            "results must be a dict of host name to sso_identity_info result; got %s" % type(results).__name__
+        )
     fail_on = check_fail_on(fail_on)
     if hosts is not None and (isinstance(hosts, str) or not isinstance(hosts, (list, tuple))):
         raise ReportError("hosts must be a list of host names; got %r" % (hosts,))

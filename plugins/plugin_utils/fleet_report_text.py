@@ -121,7 +121,7 @@ def _role_text(row):
     return _dash(row["role"])
 
 
-# How deep each row was checked (sso_identity's `checked`): the cell, and what it means. A token-only
+# How deep each row was checked (sso_identity_info's `checked`): the cell, and what it means. A token-only
 # `ok` says nothing of the account or role, so it must not look like a checked one.
 CHECKED = {
     "token": (

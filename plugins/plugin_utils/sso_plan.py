@@ -191,7 +191,7 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
     passwd holds the host's users by name (user_lookup's users; getent's
     passwd facts work too): a user not in it is missing. None means every
     user is taken to exist, for a caller whose module looks the users up
-    itself (sso_identity with missing_users). With scope "system" the shell
+    itself (sso_identity_info with missing_users). With scope "system" the shell
     variables are the role-level ones, written once for the host (system_env),
     and the env list only names the users whose files are scanned.
     """
@@ -241,7 +241,7 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
         if services or needed_services:
             entry_config["services"] = [s for s in services if isinstance(s, dict) and s.get("name") in needed_services]
         config.append(entry_config)
-        # What sso_identity checks: the user's profiles, and what their shell selects.
+        # What sso_identity_info checks: the user's profiles, and what their shell selects.
         identity.append({"user": name, "profiles": chosen_names})
         if scope == "system":
             own = sorted(key for key in PER_USER_ENV_FIELDS if entry.get(key) is not None)

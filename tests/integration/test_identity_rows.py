@@ -1,6 +1,6 @@
-"""What sso_identity's rows say, with the real AWS CLI 2.38.5 and the local Identity Center, for real users.
+"""What sso_identity_info's rows say, with the real AWS CLI 2.38.5 and the local Identity Center, for real users.
 
-One `sso_identity` call (`check: shell`, `fail_on: [config_error]`) as root on localhost for three throwaway
+One `sso_identity_info` call (`check: shell`, `fail_on: [config_error]`) as root on localhost for three throwaway
 users:
 
 - revoked: signed in, then the administrator ends the sign-in; the CLI's cache still calls the token valid.
@@ -43,7 +43,7 @@ def sign_in(entry, testbed, aws, person):
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory, identity_center, aws_for_users):  # noqa: F811
-    """One sso_identity call for the three users: (result by role, the play's output)."""
+    """One sso_identity_info call for the three users: (result by role, the play's output)."""
     tmp_path = tmp_path_factory.mktemp("identity-rows")
     config = CONFIG.format(start_url=identity_center.start_url, region=identity_center.region)
     with throwaway_users(3) as entries:
@@ -62,7 +62,7 @@ def checked(tmp_path_factory, identity_center, aws_for_users):  # noqa: F811
         identity_center.revoke(user="dave")
         out = tmp_path / "out.json"
         task = {
-            "labcloud.aws_sso.sso_identity": dict(
+            "labcloud.aws_sso.sso_identity_info": dict(
                 users=[revoked.pw_name, {"user": override.pw_name, "default_profile": "dev"}, broken.pw_name],
                 check="shell",
                 aws_cli=aws_for_users,

@@ -145,6 +145,11 @@ def _clone_with_working_tree(dest):
             shutil.copy2(src, target)
         elif not src.exists():
             (dest / rel).unlink(missing_ok=True)
+    # A file removed from the index here (git rm, the old side of git mv) is in no listing above.
+    committed = _run(["git", "ls-files", "-z"], dest).stdout
+    for rel in {p for p in committed.split("\0") if p} - wanted:
+        if not (REPO / rel).exists():
+            (dest / rel).unlink()
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", "-C", str(dest)]
     _run([*git, "add", "-A"], dest)
     _run([*git, "commit", "-q", "--allow-empty", "-m", "working tree"], dest)
@@ -203,6 +208,14 @@ def test_changelog_release(tmp_path):
     for fragment in fragments:
         for section, entries in yaml.safe_load(fragment.read_text()).items():
             if section == "trivial":
+                continue
+            if section.startswith("add object."):
+                # New roles and playbooks: listed by name under their own heading.
+                heading = "\nNew %ss\n" % section.split(".", 1)[1].capitalize()
+                assert heading in rst, f"{fragment.name}: no {heading.strip()!r} section"
+                for entry in entries:
+                    line = "labcloud.aws_sso.%s - %s" % (entry["name"], entry["description"])
+                    assert " ".join(_words(line)) in flat, f"{fragment.name}: {line!r} not in CHANGELOG.rst"
                 continue
             for entry in entries if isinstance(entries, list) else [entries]:
                 words = " ".join(_words(entry))

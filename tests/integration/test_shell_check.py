@@ -1,4 +1,4 @@
-"""sso_identity `check: shell` as root on localhost, for throwaway users whose .bashrc misbehaves.
+"""sso_identity_info `check: shell` as root on localhost, for throwaway users whose .bashrc misbehaves.
 
 Four users in one call, each with one SSO profile and no sign-in, so the
 real AWS CLI (the test ground's, 2.38.5) answers `login_required` for
@@ -74,7 +74,7 @@ def identity_play(tmp_path, task, out):
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory, cli):
-    """One sso_identity call for the four users: (users by role, result by role, seconds, peak MiB, output)."""
+    """One sso_identity_info call for the four users: (users by role, result by role, seconds, peak MiB, output)."""
     tmp_path = tmp_path_factory.mktemp("shell-check")
     with throwaway_users(len(BASHRC)) as entries:
         users = dict(zip(BASHRC, entries))
@@ -83,7 +83,7 @@ def checked(tmp_path_factory, cli):
             write_as(entry, ".bashrc", "\n# the test's lines\n" + BASHRC[role], mode=0o644)
         out = tmp_path / "out.json"
         task = {
-            "labcloud.aws_sso.sso_identity": dict(
+            "labcloud.aws_sso.sso_identity_info": dict(
                 users=[entry.pw_name for entry in entries],
                 check="shell",
                 aws_cli=cli,

@@ -223,7 +223,7 @@ def test_generation_then_the_real_cli_and_boto3(tmp_path, testbed, lab):
     assert after["ListAccountRoles"] - counts.get("ListAccountRoles", 0) == 14
     assert mine["calls"]["ListAccounts"] == 3 and mine["calls"]["ListAccountRoles"] == 14
     # Two module calls for the host: list (with the read) and write.
-    assert proc.stdout.count("AnsiballZ_sso_assignments.py") >= 1
+    assert proc.stdout.count("AnsiballZ_sso_portal_access_info.py") >= 1
     assert "AnsiballZ_aws_config_file.py" in proc.stdout
     token = lab["cli"].token()["accessToken"]
     assert token not in proc.stdout + proc.stderr

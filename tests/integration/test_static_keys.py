@@ -281,7 +281,7 @@ def test_old_backups_go_after_backup_days_and_every_survivor_is_named(tmp_path, 
     assert "sudo -u %s rm -- %s" % (alice.pw_name, shlex.quote(made)) in shown
 
     # verify's check names what is left, by name only.
-    check = run_play(tmp_path, [{"labcloud.aws_sso.sso_identity": {"users": [alice.pw_name], "check": "token"}}])
+    check = run_play(tmp_path, [{"labcloud.aws_sso.sso_identity_info": {"users": [alice.pw_name], "check": "token"}}])
     assert check.returncode == 0, check.stdout + check.stderr
     assert_no_values(check)
     for path in (young, made):

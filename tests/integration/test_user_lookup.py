@@ -4,7 +4,7 @@ The playbooks run as root on this machine (ansible_connection=local) for
 throwaway users; the bench_modules callback (bench/callback_plugins) logs
 every module sent to the host. `setup` looks the users up in its first call
 (user_lookup, which also tells an unreachable host) and the sso role and the
-closing check plan with that answer; `verify` sends sso_identity alone, which
+closing check plan with that answer; `verify` sends sso_identity_info alone, which
 looks the users up itself. Neither runs getent (macOS has none) or ping, and
 the modules sent do not grow with the number of users.
 """
@@ -79,7 +79,7 @@ def test_setup_looks_the_users_up_once_in_its_first_call_whatever_their_number(t
     assert one_sent[0] == three_sent[0] == "labcloud.aws_sso.user_lookup"
     assert set(one_sent) == set(three_sent)
     counts = collections.Counter(three_sent)
-    assert counts["labcloud.aws_sso.user_lookup"] == 1 and counts["labcloud.aws_sso.sso_identity"] == 1
+    assert counts["labcloud.aws_sso.user_lookup"] == 1 and counts["labcloud.aws_sso.sso_identity_info"] == 1
     assert not {"ansible.builtin.getent", "ansible.builtin.ping"} & set(three_sent), three_sent
     # The whole set-up: the lookup, the config's read and write, the shell files, the closing check.
     assert three_sent == [
@@ -87,7 +87,7 @@ def test_setup_looks_the_users_up_once_in_its_first_call_whatever_their_number(t
         "labcloud.aws_sso.aws_config_file",
         "labcloud.aws_sso.aws_config_file",
         "labcloud.aws_sso.shell_env",
-        "labcloud.aws_sso.sso_identity",
+        "labcloud.aws_sso.sso_identity_info",
     ]
     assert [row[:3] for row in report_rows(tmp_path)] == [("ws1", user, "login_required") for user in users]
 
@@ -95,13 +95,13 @@ def test_setup_looks_the_users_up_once_in_its_first_call_whatever_their_number(t
 def test_verify_sends_its_check_alone(tmp_path, users):
     done, sent = run(tmp_path, "verify", aws_sso_users=users)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sent == ["labcloud.aws_sso.sso_identity"]
+    assert sent == ["labcloud.aws_sso.sso_identity_info"]
 
 
 def test_verify_refuses_a_missing_user_in_its_one_call_with_the_roles_words(tmp_path, users):
     done, sent = run(tmp_path, "verify", aws_sso_users=[users[0], MISSING])
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sent == ["labcloud.aws_sso.sso_identity"]
+    assert sent == ["labcloud.aws_sso.sso_identity_info"]
     rows = report_rows(tmp_path)
     assert [row[:2] for row in rows] == [("ws1", None)], rows
     # The report's row for a host whose check failed, quoting the role's refusal word for word.
@@ -115,7 +115,7 @@ def test_verify_refuses_a_missing_user_in_its_one_call_with_the_roles_words(tmp_
 def test_verify_skips_a_missing_user_when_asked(tmp_path, users):
     done, sent = run(tmp_path, "verify", aws_sso_users=[MISSING, users[0]], aws_sso_missing_users="skip")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sent == ["labcloud.aws_sso.sso_identity"]
+    assert sent == ["labcloud.aws_sso.sso_identity_info"]
     assert [row[:3] for row in report_rows(tmp_path)] == [("ws1", users[0], "login_required")]
 
 

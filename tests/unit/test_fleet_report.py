@@ -145,7 +145,7 @@ def test_a_host_never_disappears(result, status, words):
 
 
 def test_failed_task_with_users_keeps_the_users_rows():
-    # sso_identity fails the task itself when fail_on matched, but still returns its users.
+    # sso_identity_info fails the task itself when fail_on matched, but still returns its users.
     results = one(status="forbidden", message="ask IT")
     results["h1"].update(failed=True, msg="statuses in fail_on: forbidden")
     (row,) = build(results)["rows"]

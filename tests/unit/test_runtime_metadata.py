@@ -78,3 +78,35 @@ def test_claimed_minors_reads_ranges_as_ansible_galaxy_would():
     assert claimed_minors(SpecifierSet(">=2.19.0,<2.20.0")) == {(2, 19)}
     assert claimed_minors(SpecifierSet(">=2.18.5,<2.20.0")) == {(2, 18), (2, 19)}
     assert claimed_minors(SpecifierSet(">=2.16.0,!=2.17.*,<2.19")) == {(2, 16), (2, 18)}
+
+
+def _runtime():
+    return yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
+
+
+def _module_exists(name):
+    return (REPO / "plugins" / "modules" / (name + ".py")).is_file()
+
+
+def test_every_old_module_name_redirects_to_a_module_of_this_collection_with_a_deprecation():
+    routing = _runtime()["plugin_routing"]["modules"]
+    assert {"sso_identity", "sso_assignments"} <= set(routing)
+    for old, route in routing.items():
+        target = route["redirect"]
+        collection, _, new = target.rpartition(".")
+        assert collection == "labcloud.aws_sso", "%s redirects out of the collection: %s" % (old, target)
+        assert _module_exists(new), "%s redirects to %s, which has no plugins/modules/%s.py" % (old, target, new)
+        assert not _module_exists(old), "plugins/modules/%s.py still exists and would shadow its redirect" % old
+        deprecation = route["deprecation"]
+        assert target in deprecation["warning_text"], "%s's warning must name %s" % (old, target)
+        assert Version(deprecation["removal_version"]) > Version(
+            yaml.safe_load((REPO / "galaxy.yml").read_text())["version"]
+        )
+
+
+def test_action_groups_list_current_module_names_only():
+    groups = _runtime()["action_groups"]
+    names = [entry for members in groups.values() for entry in members if isinstance(entry, str)]
+    missing = [name for name in names if not _module_exists(name)]
+    assert not missing, "action_groups names modules that do not exist: %s" % missing
+    assert {"sso_identity_info", "sso_portal_access_info"} <= set(groups["user_bounds"])

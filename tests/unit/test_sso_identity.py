@@ -1,4 +1,4 @@
-"""sso_identity's judgement: CLI failures to statuses, identities to verdicts, shells to overrides."""
+"""sso_identity_info's judgement: CLI failures to statuses, identities to verdicts, shells to overrides."""
 
 import hashlib
 import json

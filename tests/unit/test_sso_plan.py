@@ -94,7 +94,7 @@ def test_the_hosts_own_lookup_feeds_the_plan_and_words_the_refusal_as_the_module
     assert list(found) == ["root"] and found["root"].uid == 0 and missing == ["lcsso-nobody-here"]
     with pytest.raises(PlanError) as info:
         plan(["root", "lcsso-nobody-here"], DEFAULTS, SESSIONS, PROFILES, [], found, "fail")
-    # sso_identity's missing_users=fail (verify) says exactly this.
+    # sso_identity_info's missing_users=fail (verify) says exactly this.
     assert info.value.problems == [missing_users_message(missing)]
     assert info.value.problems[0] == (
         "lcsso-nobody-here: no such user on this host; create the user first, or set aws_sso_missing_users: skip "
@@ -102,7 +102,7 @@ def test_the_hosts_own_lookup_feeds_the_plan_and_words_the_refusal_as_the_module
     )
     out = plan(["root", "lcsso-nobody-here"], DEFAULTS, SESSIONS, PROFILES, [], found, "skip")
     assert out["present"] == ["root"] and out["missing"] == ["lcsso-nobody-here"]
-    # Without an answer (verify, whose sso_identity looks the users up itself) every user is planned.
+    # Without an answer (verify, whose sso_identity_info looks the users up itself) every user is planned.
     out = plan(["root", "lcsso-nobody-here"], DEFAULTS, SESSIONS, PROFILES, [], None, "fail")
     assert [entry["user"] for entry in out["identity"]] == ["root", "lcsso-nobody-here"]
 

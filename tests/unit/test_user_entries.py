@@ -90,7 +90,12 @@ def _refusal(call):
 
 
 def test_every_module_refuses_a_user_listed_twice_with_its_own_hint():
-    from ansible_collections.labcloud.aws_sso.plugins.modules import sso_identity, sso_login, sso_logout, static_keys
+    from ansible_collections.labcloud.aws_sso.plugins.modules import (
+        sso_identity_info,
+        sso_login,
+        sso_logout,
+        static_keys,
+    )
 
     twice = [dict(user="ann", sessions=None, profiles=["dev"]), dict(user="bob", sessions=None, profiles=["dev"])]
     twice.append(dict(twice[0]))
@@ -98,5 +103,5 @@ def test_every_module_refuses_a_user_listed_twice_with_its_own_hint():
     assert _refusal(lambda: sso_logout._check_entries(_Module(twice))) == expected
     assert _refusal(lambda: sso_login._check_entries(_Module(twice))) == expected + ", with all their sessions"
     assert _refusal(lambda: static_keys._check_entries(_Module(twice), twice)) == expected + ", with all their profiles"
-    # sso_identity takes bare names too, and a bare name repeats a mapping's.
-    assert _refusal(lambda: sso_identity._entries(_Module(["ann", "bob", dict(user="ann")]))) == expected
+    # sso_identity_info takes bare names too, and a bare name repeats a mapping's.
+    assert _refusal(lambda: sso_identity_info._entries(_Module(["ann", "bob", dict(user="ann")]))) == expected
