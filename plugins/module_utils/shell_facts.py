@@ -39,6 +39,26 @@ USER_WRITES = {
 }
 
 _BASH_LOGIN_USER = "first of ~/.bash_profile, ~/.bash_login, ~/.profile"
+# What a bash login shell reads where /etc/profile runs /etc/profile.d.
+_BASH_LOGIN = ("/etc/profile", "/etc/profile.d/*.sh (from /etc/profile)", _BASH_LOGIN_USER)
+_ZSH_LOGIN_TAIL = ("...zshrc, zlogin",)
+
+
+def _zsh_reads(etc, login_tail=_ZSH_LOGIN_TAIL):
+    """zsh's reads when its system files live in etc (/etc/zsh or /etc): every zsh reads zshenv."""
+    env = (etc + "/zshenv", "~/.zshenv")
+    return dict(
+        login=env + (etc + "/zprofile", "~/.zprofile") + login_tail,
+        interactive=env + (etc + "/zshrc", "~/.zshrc"),
+        sshd=env,
+    )
+
+
+def _fish_reads(system_conf_d):
+    """fish reads its conf.d directories, system then user, in every shell."""
+    reads = (system_conf_d + "/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish")
+    return dict(login=reads, interactive=reads, sshd=reads)
+
 
 FAMILIES = {
     "debian": dict(
@@ -46,20 +66,12 @@ FAMILIES = {
         ids=("debian", "ubuntu"),
         reads=dict(
             bash=dict(
-                login=("/etc/profile", "/etc/profile.d/*.sh (from /etc/profile)", _BASH_LOGIN_USER),
+                login=_BASH_LOGIN,
                 interactive=("/etc/bash.bashrc", "~/.bashrc"),
                 sshd=("/etc/bash.bashrc", "~/.bashrc"),
             ),
-            zsh=dict(
-                login=("/etc/zsh/zshenv", "~/.zshenv", "/etc/zsh/zprofile", "~/.zprofile", "...zshrc, zlogin"),
-                interactive=("/etc/zsh/zshenv", "~/.zshenv", "/etc/zsh/zshrc", "~/.zshrc"),
-                sshd=("/etc/zsh/zshenv", "~/.zshenv"),
-            ),
-            fish=dict(
-                login=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                interactive=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                sshd=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-            ),
+            zsh=_zsh_reads("/etc/zsh"),
+            fish=_fish_reads("/etc/fish/conf.d"),
         ),
         # Both /etc/bash.bashrc and the stock ~/.bashrc return early when
         # not interactive: the block goes at the top.
@@ -83,22 +95,14 @@ FAMILIES = {
         ids=("rhel", "fedora", "centos", "rocky", "almalinux", "ol"),
         reads=dict(
             bash=dict(
-                login=("/etc/profile", "/etc/profile.d/*.sh (from /etc/profile)", _BASH_LOGIN_USER),
+                login=_BASH_LOGIN,
                 # No SYS_BASHRC: /etc/bashrc is read because the skeleton
                 # ~/.bashrc sources it (and ~/.bash_profile sources ~/.bashrc).
                 interactive=("~/.bashrc", "/etc/bashrc (from ~/.bashrc)"),
                 sshd=("~/.bashrc", "/etc/bashrc (from ~/.bashrc)"),
             ),
-            zsh=dict(
-                login=("/etc/zshenv", "~/.zshenv", "/etc/zprofile", "~/.zprofile", "...zshrc, zlogin"),
-                interactive=("/etc/zshenv", "~/.zshenv", "/etc/zshrc", "~/.zshrc"),
-                sshd=("/etc/zshenv", "~/.zshenv"),
-            ),
-            fish=dict(
-                login=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                interactive=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                sshd=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-            ),
+            zsh=_zsh_reads("/etc"),
+            fish=_fish_reads("/etc/fish/conf.d"),
         ),
         system_writes=dict(bash=(PROFILE_D, "/etc/bashrc"), zsh=("/etc/zshenv",), fish=(FISH_CONF,)),
         sshd_reads_bashrc=True,
@@ -114,20 +118,12 @@ FAMILIES = {
         ids=("suse", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "sles", "sled", "sle-micro"),
         reads=dict(
             bash=dict(
-                login=("/etc/profile", "/etc/profile.d/*.sh (from /etc/profile)", _BASH_LOGIN_USER),
+                login=_BASH_LOGIN,
                 interactive=("/etc/bash.bashrc", "/etc/bash.bashrc.local (from it)", "~/.bashrc"),
                 sshd=("/etc/bash.bashrc", "/etc/bash.bashrc.local (from it)", "~/.bashrc"),
             ),
-            zsh=dict(
-                login=("/etc/zshenv", "~/.zshenv", "/etc/zprofile", "~/.zprofile", "...zshrc, zlogin"),
-                interactive=("/etc/zshenv", "~/.zshenv", "/etc/zshrc", "~/.zshrc"),
-                sshd=("/etc/zshenv", "~/.zshenv"),
-            ),
-            fish=dict(
-                login=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                interactive=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                sshd=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-            ),
+            zsh=_zsh_reads("/etc"),
+            fish=_fish_reads("/etc/fish/conf.d"),
         ),
         # /etc/bash.bashrc belongs to aaa_base and says to put local
         # settings into /etc/bash.bashrc.local, which it sources.
@@ -145,22 +141,14 @@ FAMILIES = {
         ids=("arch", "archlinux", "manjaro", "endeavouros"),
         reads=dict(
             bash=dict(
-                login=("/etc/profile", "/etc/profile.d/*.sh (from /etc/profile)", _BASH_LOGIN_USER),
+                login=_BASH_LOGIN,
                 interactive=("/etc/bash.bashrc", "~/.bashrc"),
                 # Built without SSH_SOURCE_BASHRC: `ssh host CMD` to a bash
                 # user reads no start-up file at all.
                 sshd=(),
             ),
-            zsh=dict(
-                login=("/etc/zsh/zshenv", "~/.zshenv", "/etc/zsh/zprofile", "~/.zprofile", "...zshrc, zlogin"),
-                interactive=("/etc/zsh/zshenv", "~/.zshenv", "/etc/zsh/zshrc", "~/.zshrc"),
-                sshd=("/etc/zsh/zshenv", "~/.zshenv"),
-            ),
-            fish=dict(
-                login=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                interactive=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                sshd=("/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-            ),
+            zsh=_zsh_reads("/etc/zsh"),
+            fish=_fish_reads("/etc/fish/conf.d"),
         ),
         system_writes=dict(bash=(PROFILE_D, "/etc/bash.bashrc"), zsh=("/etc/zsh/zshenv",), fish=(FISH_CONF,)),
         sshd_reads_bashrc=False,
@@ -181,16 +169,8 @@ FAMILIES = {
                 interactive=("~/.bashrc",),
                 sshd=("~/.bashrc",),
             ),
-            zsh=dict(
-                login=("/etc/zshenv", "~/.zshenv", "/etc/zprofile", "~/.zprofile", "/etc/zshrc", "~/.zshrc"),
-                interactive=("/etc/zshenv", "~/.zshenv", "/etc/zshrc", "~/.zshrc"),
-                sshd=("/etc/zshenv", "~/.zshenv"),
-            ),
-            fish=dict(
-                login=("PREFIX/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                interactive=("PREFIX/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-                sshd=("PREFIX/etc/fish/conf.d/*.fish", "~/.config/fish/conf.d/*.fish", "config.fish"),
-            ),
+            zsh=_zsh_reads("/etc", login_tail=("/etc/zshrc", "~/.zshrc")),
+            fish=_fish_reads("PREFIX/etc/fish/conf.d"),
         ),
         # zsh is the default login shell (and so what sshd starts);
         # /etc/zshenv does not ship but every zsh reads it. fish comes from

@@ -30,23 +30,17 @@ import time
 import pytest
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_facts
+from tests.integration.test_shell_env import SHELLS
 from tests.testbed import os_layouts, paths
 
 ENV = {"AWS_PROFILE": "lab-dev", "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"}
 USER = os_layouts.USER
 HOME = "/home/" + USER
 
-# How each system starts the shell, and the argv after the clean environment.
-WAYS = {
-    "bash -l": ["bash", "-lc", "env"],
-    "bash -i": ["bash", "-ic", "env"],
-    "sshd bash -c": ["bash", "-c", "env"],
-    "zsh -c": ["zsh", "-c", "env"],
-    "zsh -l": ["zsh", "-lc", "env"],
-    "zsh -i": ["zsh", "-ic", "env"],
-    "fish -c": ["fish", "-c", "env"],
-    "fish -l": ["fish", "-lc", "env"],
-}
+# How each system starts the shell, and the argv after the clean environment:
+# test_shell_env's shells, plus sshd's `bash -c` (which that file starts
+# through its own sshd stand-in).
+WAYS = {**SHELLS, "sshd bash -c": ["bash", "-c", "env"]}
 
 # What the system files of each layout must be after system scope: the row's.
 EXPECTED_SYSTEM = {
