@@ -13,6 +13,7 @@ import functools
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BOUNDS_SPEC, failed_users_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import (
     ARGUMENT_SPEC,
     MUTUALLY_EXCLUSIVE,
@@ -20,7 +21,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec i
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini, mask_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC, failed_users_message
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit, config_swap
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction

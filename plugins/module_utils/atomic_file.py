@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """Read a user's file and replace it atomically, compare-and-swap style.
 
-These functions run as the file's user (see user_files.run_as): they never
+These functions run as the file's user (see as_user.run_as): they never
 chown, and every permission check is the kernel's, made with the user's
 rights. Writers take an exclusive flock on the file's directory (not on the
 file: rename swaps the inode, so a lock on the file would not cover the next
@@ -31,7 +31,8 @@ import stat
 import tempfile
 import time
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, read_all, remaining
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import read_all, remaining
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 
 ABSENT = "absent"
 FILE_MODE = 0o600
@@ -65,13 +66,13 @@ def _open_regular(path):
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise UserFileError("%s is %s; move it away so the file can be written" % (path, kind))
+        raise AsUserError("%s is %s; move it away so the file can be written" % (path, kind))
     return fd, info
 
 
 def _check_owner(path, info, owner):
     if owner is not None and info.st_uid != owner:
-        raise UserFileError(
+        raise AsUserError(
             "%s belongs to %s, not to %s; it was neither read nor changed: its owner or an admin must "
             "remove it or give it to %s" % (path, _owner_name(info.st_uid), _owner_name(owner), _owner_name(owner))
         )
@@ -100,7 +101,7 @@ def read_state(path, owner=None, limit=MAX_BYTES):
     try:
         content = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UserFileError("%s is not UTF-8 text (byte %d); fix or move the file" % (path, exc.start)) from None
+        raise AsUserError("%s is not UTF-8 text (byte %d); fix or move the file" % (path, exc.start)) from None
     return dict(
         exists=True,
         content=content,
@@ -202,7 +203,7 @@ def lock_directory(dir_fd, directory):
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
         if time.monotonic() >= give_up:
-            raise UserFileError(
+            raise AsUserError(
                 "%s is locked by another process (another writer, or a stale lock on a network home); "
                 "nothing was written; find the holder (fuser -v %s) or retry later" % (directory, directory)
             )

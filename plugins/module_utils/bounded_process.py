@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """Run a program as the user, within bounds: the one way this collection does it.
 
-Every AWS CLI and login-shell run inside a user's part (user_files.run_as)
+Every AWS CLI and login-shell run inside a user's part (as_user.run_as)
 goes through run(), which
 
 - starts the program in a session of its own, stdin /dev/null, no
@@ -10,7 +10,7 @@ goes through run(), which
 - keeps at most max_output bytes of each stream and reads and throws away
   the rest, so 3 GB from a .bashrc costs neither memory nor a blocked writer;
 - ends the program's whole process group at the timeout, which is never
-  later than the user's part allows (user_files.remaining());
+  later than the user's part allows (as_user.remaining());
 - kills what the program left behind in its group when it exits, and stops
   reading shortly after even if something that left the group still holds
   the pipes (the part's own sweep ends those processes).
@@ -35,7 +35,7 @@ import signal
 import subprocess
 import time
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import user_files
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import as_user
 
 MAX_OUTPUT = 1 << 20
 CHANNEL_FD = 3
@@ -57,7 +57,7 @@ truncated: names of the streams cut at max_output; timeout: the seconds the run 
 
 def effective_timeout(timeout):
     """timeout, shortened to what is left of the user's part."""
-    left = user_files.remaining()
+    left = as_user.remaining()
     if left is None:
         return float(timeout)
     return max(0.0, min(float(timeout), left - DEADLINE_MARGIN))

@@ -8,7 +8,7 @@ _backup: `<file>.<pid>.<YYYY-mm-dd>@<HH:MM:SS>~`, beside the file, mode
 so it must not stay forever: these functions find those copies, say which
 still hold keys, and delete the old ones.
 
-Everything here runs as the user (user_files.run_as). Only names that match
+Everything here runs as the user (as_user.run_as). Only names that match
 the backup pattern exactly, next to the managed file, are looked at; only
 regular files of the user are opened (never through a symlink, never a
 FIFO) or deleted. unlink() removes a name, never what a link points at.

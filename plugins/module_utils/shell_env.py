@@ -24,7 +24,7 @@ The RHEL family's bash reads /etc/bashrc instead (sourced by the skeleton
 ~/.bashrc), SUSE's takes local settings in /etc/bash.bashrc.local, macOS
 has no /etc/profile.d and zsh reads /etc/zshenv.
 
-Everything in a user's home runs as that user (see user_files.run_as) and
+Everything in a user's home runs as that user (see as_user.run_as) and
 writes through atomic_file.write_if_unchanged. Only the standard library:
 this runs on managed hosts.
 """
@@ -40,14 +40,12 @@ import re
 import time
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, shell_facts
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import describe_os_error
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_values import is_region
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_shell
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import repeated_users
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    UserFileError,
-    describe_os_error,
-)
 
 BEGIN = "# BEGIN labcloud.aws_sso managed block"
 END = "# END labcloud.aws_sso managed block"
@@ -563,7 +561,7 @@ def _new_text(path, state, wanted, env_items):
             return None, False
         text, created = remove_blocks(state["content"])
     except BlockError as exc:
-        raise UserFileError("%s: %s" % (path, exc)) from None
+        raise AsUserError("%s: %s" % (path, exc)) from None
     return text, created and text == ""
 
 
@@ -571,7 +569,7 @@ def _read_for_write(path, owner, wanted):
     """read_state with the owner check; a file we need not touch may be anything."""
     try:
         return atomic_file.read_state(path, owner)
-    except (UserFileError, OSError):
+    except (AsUserError, OSError):
         if wanted:
             raise
         return None
@@ -597,7 +595,7 @@ def converge(plan, env_items, owner, new_mode, check_mode, want_diff, system=Fal
             if text is None or (text == state["content"] and not delete):
                 continue
             if system and wanted and not state["exists"] and not os.path.isdir(os.path.dirname(path)):
-                raise UserFileError(
+                raise AsUserError(
                     "%s does not exist: is the shell installed? (system directories are not created)"
                     % os.path.dirname(path)
                 )
@@ -622,7 +620,7 @@ def converge(plan, env_items, owner, new_mode, check_mode, want_diff, system=Fal
         if not conflict:
             return changed, [diffs[path] for path in changed if path in diffs]
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not secrecy
-    raise UserFileError("the files kept changing while they were written (20 tries); run the task again")
+    raise AsUserError("the files kept changing while they were written (20 tries); run the task again")
 
 
 def block_diff(path, before, after):
@@ -646,7 +644,7 @@ def scan_files(paths, names):
     for path in paths:
         try:
             state = atomic_file.read_state(path)
-        except (UserFileError, OSError) as exc:
+        except (AsUserError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             # The path is the user's (a file name in conf.d), and so may be the reason.
             warnings.append(printable("%s was not scanned for overrides: %s" % (path, reason)))
@@ -663,7 +661,7 @@ def override_names(env_items):
 
 
 def user_work(acct, spec, check_mode, want_diff):
-    """Everything for one user, run as that user (user_files.run_as). Never raises."""
+    """Everything for one user, run as that user (as_user.run_as). Never raises."""
     result = dict(changed=False, files_changed=[], overrides=[], warnings=[], diff=[])
     try:
         if spec.get("manage", True):
@@ -675,7 +673,7 @@ def user_work(acct, spec, check_mode, want_diff):
         names = spec.get("names") or override_names(spec["env_items"])
         overrides, warnings = scan_files(_scan_paths(USER_SCAN, acct.home), names)
         result.update(overrides=overrides, warnings=warnings)
-    except UserFileError as exc:
+    except AsUserError as exc:
         result.update(failed=True, msg=str(exc))
     except OSError as exc:
         result.update(failed=True, msg=describe_os_error(exc, acct))
@@ -683,7 +681,7 @@ def user_work(acct, spec, check_mode, want_diff):
 
 
 def system_work(shells, present, env_items, check_mode, want_diff, family=None):
-    """The system-wide files of the host's OS family, as root. Raises UserFileError/OSError on failure."""
+    """The system-wide files of the host's OS family, as root. Raises AsUserError/OSError on failure."""
     family = family or shell_facts.family_of()
     plan = plan_system_files(shells, present, family)
     changed, diffs = converge(plan, env_items, 0, SYSTEM_FILE_MODE, check_mode, want_diff, system=True)

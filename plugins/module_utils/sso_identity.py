@@ -13,7 +13,7 @@ Three depths, each including the one before:
   files print is never parsed. A shell that timed out, was killed, gave no
   answer or one that looks forged makes the user's rows `error`, never `ok`.
 
-Everything runs as the user (user_files.run_as_many), every process through
+Everything runs as the user (as_user.run_as_many), every process through
 bounded_process.run (output caps, timeouts, the process group killed at the
 end). What the CLI prints is
 classified by exit code and error type, never by how a line starts (newer
@@ -41,11 +41,12 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils import (
     shell_env,
     sso_cache,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import describe_os_error
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError, describe_os_error
 
 # Worst first: the order a report lists problems in.
 STATUSES = (
@@ -207,7 +208,7 @@ def _login_required(row, login):
 def _token_for(home, uid, settings):
     """(token status, problem with its content, digest) of the profile's token cache file.
 
-    Raises UserFileError when the file cannot be read at all (a FIFO,
+    Raises AsUserError when the file cannot be read at all (a FIFO,
     another user's file, an endless one): the CLI would hang or fail on it.
     """
     path = sso_cache.token_path(home, settings["session"], None if settings["session"] else settings["start_url"])
@@ -216,7 +217,7 @@ def _token_for(home, uid, settings):
     try:
         state = atomic_file.read_state(path, owner=uid)
     except OSError as exc:
-        raise UserFileError("%s: %s" % (path, exc.strerror or exc)) from None
+        raise AsUserError("%s: %s" % (path, exc.strerror or exc)) from None
     if state["exists"]:
         try:
             data = sso_cache.load_token(state["content"])
@@ -539,7 +540,7 @@ def _read_config(acct):
         return SsoConfig(state["content"] if state["exists"] else ""), None
     except ConfigFileError as exc:
         reason = "%s: %s" % (config_path, exc.redacted)
-    except UserFileError as exc:
+    except AsUserError as exc:
         reason = str(exc)
     except OSError as exc:
         reason = describe_os_error(exc, acct)
@@ -570,7 +571,7 @@ def _broken_profile(row, acct, config, reason):
     row.update(session=located["session"], start_url=located["start_url"])
     try:
         row["token"] = _token_for(acct.home, acct.uid, located)[0]
-    except UserFileError:
+    except AsUserError:
         pass  # the token state stays unknown; the config is what to fix first
 
 
@@ -601,7 +602,7 @@ def user_work(acct, spec):
         )
         try:
             row["token"], problem, row["_token_sha"] = _token_for(acct.home, acct.uid, settings)
-        except UserFileError as exc:
+        except AsUserError as exc:
             row.update(
                 status="error",
                 message="the SSO token cache could not be read, so nothing was checked: %s; the user signs in "
@@ -672,7 +673,7 @@ def _live(rows, cli, env, parallel, acct):
                 settings = {"session": row["session"], "start_url": row["start_url"], "legacy": False}
                 try:
                     after, _problem, sha = _token_for(acct.home, acct.uid, settings)
-                except UserFileError:
+                except AsUserError:
                     continue  # refreshed stays False: the file is gone or replaced by something odd
                 if sha and sha != row.get("_token_sha") and sso_cache.usable(after):
                     row["refreshed"] = True

@@ -5,7 +5,7 @@
 For a person who leaves, deleting profiles is not enough: the CLI's token
 cache holds a sign-in that can be refreshed for the rest of the session, and
 its role-credential cache holds keys that work until they expire. sign_out()
-runs as the user (through user_files.run_as_many) and
+runs as the user (through as_user.run_as_many) and
 
 - calls the portal's Logout (`POST /logout`, the access token in the
   `x-amz-sso_bearer_token` header) for every token in `~/.aws/sso/cache`,
@@ -38,6 +38,7 @@ import json
 import os
 import stat
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import read_state
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_cache import (
@@ -53,7 +54,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_http import (
     portal,
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_oidc import refresh_grant
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
 
 # Outcomes of one sign-in (one token file) of a user.
 STATUSES = (
@@ -82,7 +82,7 @@ def _read_config(home, env):
     try:
         state = read_state(path, os.getuid())
         return SsoConfig(state["content"] if state["exists"] else ""), None
-    except (UserFileError, ConfigFileError, OSError) as exc:
+    except (AsUserError, ConfigFileError, OSError) as exc:
         return SsoConfig(""), "%s not used (%s); endpoints from cli_environment or the public ones" % (path, exc)
 
 
@@ -131,7 +131,7 @@ def _token_of(path):
     """The token file's JSON, or None for anything that holds no access token (a registration)."""
     try:
         data = json.loads(read_state(path, os.getuid())["content"])
-    except (UserFileError, OSError, ValueError):
+    except (AsUserError, OSError, ValueError):
         return None
     if isinstance(data, dict) and isinstance(data.get("accessToken"), str) and data["accessToken"]:
         return data

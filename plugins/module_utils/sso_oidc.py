@@ -20,7 +20,7 @@ flow waits: start_user() starts (or refreshes, or finds nothing to do) and
 keeps what the second half needs (device code, client secret) in a 0600
 file beside the token, written as the user; wait_user() polls every pending
 flow of a user at once and writes the tokens. Both run as the user (through
-user_files.run_as): secrets are read, sent and written by the user's own
+as_user.run_as): secrets are read, sent and written by the user's own
 process and never come back to the caller. Results carry the user code and
 verification URL (what the person needs), times and states only.
 
@@ -37,6 +37,7 @@ import os
 import threading
 import time
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
     ABSENT,
     read_state,
@@ -57,7 +58,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_cache import 
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_http import EndpointError, ServiceError, call
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # botocore's numbers: a registration is renewed 15 minutes before it ends,
@@ -85,9 +85,9 @@ STATUSES = (
 )
 
 
-class LoginError(UserFileError):
+class LoginError(AsUserError):
     """A session that cannot be signed in; the text says what to do.
-    (A UserFileError, so that run_as hands the text back as it is.)"""
+    (A AsUserError, so that run_as hands the text back as it is.)"""
 
 
 def dumps(document):
@@ -381,7 +381,7 @@ def start_user(home, sessions, env, check_mode=False):
         try:
             target = session_target(config, session, env)
             results.append(_start_session(home, target, check_mode, utcnow()))
-        except (LoginError, ServiceError, EndpointError, UserFileError, KeyError, ValueError) as exc:
+        except (LoginError, ServiceError, EndpointError, AsUserError, KeyError, ValueError) as exc:
             message = _describe(exc) if not isinstance(exc, KeyError) else "the service's answer lacks %s" % exc
             results.append(_entry(session, "error", msg="%s: %s" % (session, message)))
     return results
@@ -470,7 +470,7 @@ def wait_user(home, sessions, env, timeout):
     def one(index, session):
         try:
             results[index] = _wait_session(home, session, deadline, ca_bundle)
-        except (ServiceError, EndpointError, UserFileError, KeyError, ValueError, OSError) as exc:
+        except (ServiceError, EndpointError, AsUserError, KeyError, ValueError, OSError) as exc:
             message = _describe(exc) if not isinstance(exc, KeyError) else "the service's answer lacks %s" % exc
             results[index] = _entry(session, "error", msg="%s: %s" % (session, message))
 

@@ -24,8 +24,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, sso_cache, sso_http
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig, SsoConfigError
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
 
 # Throttling and the service's own transient failures are worth retrying;
 # anything else (a revoked token, a bad request) would fail again.
@@ -218,7 +218,7 @@ def list_for_session(home, config_text, session, env, page_size=PAGE_SIZE, worke
         # endless one at the token's path is refused, never waited on.
         state = atomic_file.read_state(path, os.geteuid())
         data = sso_cache.load_token(state["content"]) if state["exists"] else None
-    except (UserFileError, OSError) as exc:
+    except (AsUserError, OSError) as exc:
         reason = "%s: %s" % (path, exc.strerror) if isinstance(exc, OSError) and exc.strerror else str(exc)
         result.update(message="the SSO token cache could not be read: %s" % reason)
         result["token"] = sso_cache.token_status(None)

@@ -10,9 +10,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BOUNDS_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_values import OUTPUT_CHOICES
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import BOUNDS_SPEC
 
 ARGUMENT_SPEC = dict(
     users=users_option(session=dict(type="str"), path=dict(type="str")),

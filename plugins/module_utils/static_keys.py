@@ -6,7 +6,7 @@ plan() works on text only: it finds the keys with the same scanner the
 config editor uses (module_utils/ini_scan.py, differential-tested against
 botocore's RawConfigParser), deletes exactly their lines, and checks by
 scanning again that nothing else botocore reads has moved. process_user()
-runs as the user (user_files.run_as): it reads and writes through
+runs as the user (as_user.run_as): it reads and writes through
 atomic_file's compare-and-swap, retrying when the file changes under it.
 
 No function here returns or raises a key's value: results carry key and
@@ -26,6 +26,8 @@ import re
 import time
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import key_backups
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import describe_os_error
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
     read_state,
     write_if_unchanged,
@@ -37,10 +39,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import (
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    UserFileError,
-    describe_os_error,
-)
 
 CREDENTIALS = "credentials"
 CONFIG = "config"
@@ -206,7 +204,7 @@ def _plan_file(path, kind, profiles, owner):
 
 
 def process_user(acct, paths, profiles, backup, check_mode, want_diff, backup_days=BACKUP_DAYS):
-    """Remove one user's static keys; runs as that user (acct, from user_files.account).
+    """Remove one user's static keys; runs as that user (acct, from accounts.account).
 
     paths maps credentials/config to the user's files. Both files are read
     and planned before either is written, so a file botocore cannot read
@@ -230,7 +228,7 @@ def process_user(acct, paths, profiles, backup, check_mode, want_diff, backup_da
         planned = {kind: _plan_file(paths[kind], kind, profiles, owner) for kind in KINDS}
         for kind in KINDS:
             _apply(result, kind, paths[kind], profiles, owner, planned[kind], backup, check_mode, want_diff)
-    except (StaticKeysError, UserFileError) as exc:
+    except (StaticKeysError, AsUserError) as exc:
         result.update(failed=True, msg=str(exc))
     except OSError as exc:
         result.update(failed=True, msg=describe_os_error(exc, acct))

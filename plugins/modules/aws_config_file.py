@@ -137,20 +137,19 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account, expand_path
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import (
+    BOUNDS_SPEC,
+    bounds_from,
+    describe_os_error,
+    run_as_many,
+)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
     read_state,
     write_if_unchanged,
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    BOUNDS_SPEC,
-    UserFileError,
-    account,
-    bounds_from,
-    describe_os_error,
-    expand_path,
-    run_as_many,
-)
 
 DEFAULT_PATH = ".aws/config"
 
@@ -167,7 +166,7 @@ def _one(acct, operation, path, entry):
     if operation == "read":
         return read_state(path, acct.uid)
     if entry["expected_sha256"] is None:
-        raise UserFileError("expected_sha256 is required to write %s" % path)
+        raise AsUserError("expected_sha256 is required to write %s" % path)
     return write_if_unchanged(path, entry["content"], entry["expected_sha256"], acct.uid, entry["backup"])
 
 
@@ -177,7 +176,7 @@ def _as_user(acct, operation, items):
     for path, entry in items:
         try:
             answers.append(_one(acct, operation, path, entry))
-        except UserFileError as exc:
+        except AsUserError as exc:
             answers.append(dict(failed=True, msg=str(exc)))
         except OSError as exc:
             answers.append(dict(failed=True, msg=describe_os_error(exc, acct)))
@@ -200,7 +199,7 @@ def main():
         try:
             acct = account(entry["user"])
             path = expand_path(acct, entry["path"], DEFAULT_PATH)
-        except UserFileError as exc:
+        except AsUserError as exc:
             results[index] = dict(user=entry["user"], path=entry["path"], failed=True, msg=str(exc))
             continue
         results[index] = dict(user=acct.name, path=path)
@@ -211,7 +210,7 @@ def main():
         module.exit_json(changed=False, files=results)
     try:
         bounds = bounds_from(module.params)
-    except UserFileError as exc:
+    except AsUserError as exc:
         module.fail_json(msg=str(exc))
     groups = list(by_user.items())
     jobs = [

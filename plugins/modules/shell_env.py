@@ -327,16 +327,16 @@ errors:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable, printable_data
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import (
     BOUNDS_SPEC,
-    UserFileError,
-    account,
     bounds_from,
     each_user,
     failed_users_message,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable, printable_data
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
 
 SHELL_CHOICES = ["auto"] + list(shell_env.SHELLS)
 
@@ -409,7 +409,7 @@ def main():
         shells = shell_env.resolve_shells(params["shells"], "")
         try:
             system = shell_env.system_work(shells, present, base_items, module.check_mode, module._diff)
-        except (UserFileError, OSError) as exc:
+        except (AsUserError, OSError) as exc:
             module.fail_json(msg=printable("system files: %s" % exc), changed=False)
         for warning in system.pop("warnings"):
             module.warn(printable(warning))
@@ -419,7 +419,7 @@ def main():
         out["changed"] = system["changed"]
     try:
         bounds = bounds_from(params)
-    except UserFileError as exc:
+    except AsUserError as exc:
         module.fail_json(msg=str(exc))
     out["users"], user_diffs = _users_results(module, entries, params["scope"], base_items, bounds)
     diffs.extend(user_diffs)

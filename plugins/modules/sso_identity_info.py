@@ -330,19 +330,17 @@ missing:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import (
+    look_up,
+    missing_users_message,
+    no_such_user_message,
+)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BOUNDS_SPEC, bounds_from, run_as_many
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import (
     already_listed_message,
     repeated_users,
-)
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    BOUNDS_SPEC,
-    UserFileError,
-    bounds_from,
-    look_up,
-    missing_users_message,
-    no_such_user_message,
-    run_as_many,
 )
 
 _ENTRY_KEYS = ("user", "profiles", "default_profile", "region")
@@ -449,7 +447,7 @@ def main():
         jobs.append((index, acct, spec))
     try:
         bounds = bounds_from(module.params)
-    except UserFileError as exc:
+    except AsUserError as exc:
         module.fail_json(msg=str(exc))
     users_at_once = max(1, min(module.params["parallel"], bounds["parallel"], len(jobs)))
     for _index, _acct, spec in jobs:

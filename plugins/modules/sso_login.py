@@ -243,19 +243,15 @@ counts:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BOUNDS_SPEC, bounds_from, run_as_many
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_oidc import start_user, wait_user
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import (
     already_listed_message,
     repeated_users,
     users_option,
-)
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    BOUNDS_SPEC,
-    UserFileError,
-    account,
-    bounds_from,
-    run_as_many,
 )
 
 USERS_OPTION = users_option(required=True, sessions=dict(type="list", elements="str"))
@@ -337,7 +333,7 @@ def main():
     for index, entry in enumerate(entries):
         try:
             acct = account(entry["user"])
-        except UserFileError as exc:
+        except AsUserError as exc:
             results[index].update(failed=True, msg=str(exc))
             continue
         results[index]["user"] = acct.name
@@ -347,7 +343,7 @@ def main():
     try:
         # A user's part waits for a person for up to `timeout`, then has its own deadline.
         bounds = bounds_from(params, extra_seconds=params["timeout"])
-    except UserFileError as exc:
+    except AsUserError as exc:
         module.fail_json(msg=str(exc))
     # Waiting for people, not computing: every user's flow waits at once.
     answers = run_as_many(jobs, parallel=max(1, len(jobs)), timeout=bounds["timeout"])

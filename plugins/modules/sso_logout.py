@@ -202,6 +202,14 @@ counts:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import (
+    BOUNDS_SPEC,
+    bounds_from,
+    failed_users_message,
+    run_as_many,
+)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_logout import sign_out
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
@@ -209,14 +217,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries impo
     already_listed_message,
     repeated_users,
     users_option,
-)
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    BOUNDS_SPEC,
-    UserFileError,
-    account,
-    bounds_from,
-    failed_users_message,
-    run_as_many,
 )
 
 
@@ -242,7 +242,7 @@ def _results(module, bounds):
         results.append(_empty(entry["user"]))
         try:
             acct = account(entry["user"])
-        except UserFileError as exc:
+        except AsUserError as exc:
             if module.params["missing_users"] == "skip":
                 results[index].update(skipped=True, msg="no such user on this host: nothing of theirs to sign out")
             else:
@@ -294,7 +294,7 @@ def main():
     _check_entries(module)
     try:
         bounds = bounds_from(module.params)
-    except UserFileError as exc:
+    except AsUserError as exc:
         module.fail_json(msg=str(exc))
     # File names, start URLs and messages come from the users' homes: shown
     # to the operator, their control characters are escaped.

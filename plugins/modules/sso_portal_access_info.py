@@ -119,18 +119,13 @@ users:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account, expand_path
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BOUNDS_SPEC, bounds_from, each_user
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import read_state
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import cli_environment_problem
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_portal import list_for_session
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    BOUNDS_SPEC,
-    UserFileError,
-    account,
-    bounds_from,
-    each_user,
-    expand_path,
-)
 
 DEFAULT_PATH = ".aws/config"
 
@@ -170,7 +165,7 @@ def main():
         module.fail_json(msg=problem)
     try:
         bounds = bounds_from(module.params)
-    except UserFileError as exc:
+    except AsUserError as exc:
         module.fail_json(msg=str(exc))
 
     def job(entry):

@@ -246,6 +246,14 @@ import shlex
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account, expand_path
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import (
+    BOUNDS_SPEC,
+    bounds_from,
+    each_user,
+    failed_users_message,
+)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys import (
     BACKUP_DAYS,
     DEFAULT_PATHS,
@@ -257,15 +265,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries impo
     already_listed_message,
     repeated_users,
     users_option,
-)
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    BOUNDS_SPEC,
-    UserFileError,
-    account,
-    bounds_from,
-    each_user,
-    expand_path,
-    failed_users_message,
 )
 
 USERS_OPTION = users_option(
@@ -375,7 +374,7 @@ def main():
     _check_entries(module, entries)
     try:
         bounds = bounds_from(module.params)
-    except UserFileError as exc:
+    except AsUserError as exc:
         module.fail_json(msg=str(exc))
     results, diffs = _users_results(module, entries, bounds)
     outcome = dict(

@@ -77,7 +77,7 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import look_up
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import look_up
 
 
 def _names(entries):

@@ -16,8 +16,8 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import missing_users_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import missing_users_message
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
     DeclarationError,
     build,

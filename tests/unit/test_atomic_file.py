@@ -11,12 +11,12 @@ import time
 import pytest
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.atomic_file import (
     ABSENT,
     read_state,
     write_if_unchanged,
 )
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
 
 from .helpers import botocore_read, declare, profile, session
@@ -51,7 +51,7 @@ def test_read_existing_file(tmp_path):
 def test_read_non_utf8_file_is_refused(tmp_path):
     path = tmp_path / "config"
     path.write_bytes(b"[default]\nregion = \xff\n")
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         read_state(str(path))
     assert "not UTF-8" in str(info.value) and "byte 19" in str(info.value)
 
@@ -192,7 +192,7 @@ def test_not_a_regular_file_is_refused_without_hanging(tmp_path, kind):
         path.mkdir()
     else:
         path.symlink_to("/dev/zero")
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         read_state(str(path))
     assert str(path) in str(info.value)
     assert "directory" in str(info.value) if kind == "directory" else "not a regular file" in str(info.value)
@@ -201,10 +201,10 @@ def test_not_a_regular_file_is_refused_without_hanging(tmp_path, kind):
 def test_a_file_of_someone_else_is_refused_unread(tmp_path):
     path = tmp_path / "config"
     path.write_text("[default]\nsecret_marker = 1\n")
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         read_state(str(path), owner=UID + 4242)
     assert "neither read nor changed" in str(info.value) and "secret_marker" not in str(info.value)
-    with pytest.raises(UserFileError):
+    with pytest.raises(AsUserError):
         write_if_unchanged(str(path), "x\n", read_state(str(path))["sha256"], UID + 4242)
     assert path.read_text() == "[default]\nsecret_marker = 1\n"
 

@@ -12,8 +12,8 @@ import tracemalloc
 
 import pytest
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import as_user
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import bounded_process as bp
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import user_files
 
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 MIB = 1 << 20
@@ -93,7 +93,7 @@ def test_background_jobs_holding_the_pipes_end_with_the_program():
 
 def test_a_process_that_left_the_session_does_not_hang_the_call_on_its_pipes():
     """setsid escapes the group; the user's part sweeps such processes
-    (user_files), here only the pipes it keeps open must not hold us."""
+    (as_user), here only the pipes it keeps open must not hold us."""
     started = time.monotonic()
     done = sh("setsid sh -c 'echo $$; exec sleep 600' & sleep 0.2; echo main")
     try:
@@ -111,7 +111,7 @@ def test_a_program_that_closes_its_pipes_and_runs_on_still_times_out():
 
 
 def test_the_users_part_deadline_shortens_the_timeout(monkeypatch):
-    monkeypatch.setattr(user_files, "remaining", lambda: 2.5)
+    monkeypatch.setattr(as_user, "remaining", lambda: 2.5)
     started = time.monotonic()
     done = sh("sleep 600", timeout=60)
     assert done.timed_out and done.timeout == 2.5 - bp.DEADLINE_MARGIN
@@ -119,7 +119,7 @@ def test_the_users_part_deadline_shortens_the_timeout(monkeypatch):
 
 
 def test_outside_a_users_part_the_timeout_is_the_callers():
-    assert user_files.remaining() is None
+    assert as_user.remaining() is None
     assert bp.effective_timeout(60) == 60.0
 
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import atomic_file, key_backups, sso_identity
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys import CONFIG, CREDENTIALS, process_user
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import account
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report as fr
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_html as fr_html
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_md as fr_md

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_shell
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_env import (
     BEGIN,
@@ -26,7 +27,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_env import 
     scan_overrides,
     set_block,
 )
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import UserFileError
 
 SKEL_BASHRC = """# ~/.bashrc: executed by bash(1) for non-login shells.
 # see /usr/share/doc/bash/examples/startup-files (in the package bash-doc)
@@ -540,7 +540,7 @@ def test_a_file_of_someone_else_is_refused_and_nothing_is_written(home):
     (home / ".zshenv").write_text("export X=1\n")
     os.chown(home / ".zshenv", 65534, 65534)
     before = contents(home)
-    with pytest.raises(UserFileError) as caught:
+    with pytest.raises(AsUserError) as caught:
         run(home)
     assert "belongs to" in str(caught.value) and ".zshenv" in str(caught.value)
     assert contents(home) == before
@@ -549,7 +549,7 @@ def test_a_file_of_someone_else_is_refused_and_nothing_is_written(home):
 def test_broken_markers_in_one_file_stop_everything(home):
     (home / ".zshenv").write_text(BEGIN + "\n")
     before = contents(home)
-    with pytest.raises(UserFileError) as caught:
+    with pytest.raises(AsUserError) as caught:
         run(home)
     assert ".zshenv: line 1" in str(caught.value)
     assert contents(home) == before

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import accounts
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import bounded_process as bp
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity as si
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import user_files
 
 # What the real AWS CLI 2.38.5 printed against the local Identity Center
 # (tests/testbed/idc.py), exit code and stderr, for each case.
@@ -273,7 +273,7 @@ def test_through_a_real_shell_a_fake_dump_hang_or_forgery_is_never_ok(tmp_path, 
     }
     for name, (bashrc, words, forged) in cases.items():
         home, cli = fake_home(tmp_path / name, bashrc)
-        acct = user_files.Account(name, os.getuid(), os.getgid(), (), home, "/bin/bash")
+        acct = accounts.Account(name, os.getuid(), os.getgid(), (), home, "/bin/bash")
         rows = [dict(si._base_row("dev"), status="ok"), dict(si._base_row("x"), status="forbidden", message="no")]
         started = time.monotonic()
         shell = si._shell(acct, {"login_shell": shell_binary("bash")}, cli, rows)
@@ -317,7 +317,7 @@ def test_a_fifo_at_the_token_path_is_that_profiles_error_not_a_hang(tmp_path):
         "[profile dev]\nsso_session = lab\nsso_account_id = 111111111111\nsso_role_name = R\nregion = eu-west-1\n"
     )
     os.mkfifo(str(aws / "sso" / "cache" / (hashlib.sha1(b"lab").hexdigest() + ".json")))
-    acct = user_files.Account("a", os.getuid(), os.getgid(), (), str(tmp_path), "/bin/sh")
+    acct = accounts.Account("a", os.getuid(), os.getgid(), (), str(tmp_path), "/bin/sh")
     started = time.monotonic()
     # live: the CLI (which would block opening the FIFO) must not even be started.
     result = si.user_work(acct, {"check": "live", "cli": "/nonexistent/aws"})
@@ -339,7 +339,7 @@ def user_home(tmp_path, config, token_expires_in=None, name="home"):
         expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + token_expires_in))
         token = {"accessToken": "SECRET-ACCESS", "expiresAt": expires}
         (home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"lab").hexdigest() + ".json")).write_text(json.dumps(token))
-    return user_files.Account("a", os.getuid(), os.getgid(), (), str(home), "/bin/sh")
+    return accounts.Account("a", os.getuid(), os.getgid(), (), str(home), "/bin/sh")
 
 
 def test_a_config_that_does_not_parse_is_a_counted_config_error_row_without_a_profiles_list(tmp_path):
@@ -428,7 +428,7 @@ def test_an_env_override_row_shows_what_the_users_shell_gets_not_the_clean_check
     cli = tmp_path / "aws-identity"
     cli.write_text(IDENTITY_CLI)
     cli.chmod(0o755)
-    acct = user_files.Account("a", os.getuid(), os.getgid(), (), home, "/bin/bash")
+    acct = accounts.Account("a", os.getuid(), os.getgid(), (), home, "/bin/bash")
     clean = dict(_row(), status="ok", checked="live", account_matches=True, role_matches=True)
     clean.update(account="111111111111", role="Developer", arn=json.loads(_ident("111111111111", "Developer"))["Arn"])
     spec = {"login_shell": shell_binary("bash"), "default_profile": "dev"}

@@ -87,7 +87,7 @@ def test_missing_users_fail_or_are_skipped():
 
 
 def test_the_hosts_own_lookup_feeds_the_plan_and_words_the_refusal_as_the_modules_do():
-    from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import look_up, missing_users_message
+    from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import look_up, missing_users_message
 
     # root exists everywhere; the other name nowhere. Looked up through NSS, as user_lookup does.
     found, missing = look_up(["root", "lcsso-nobody-here", "root"])

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import static_keys
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError, scan
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import MASK
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys import (
@@ -20,7 +21,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys impor
     plan,
     process_user,
 )
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import account
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -9,13 +9,16 @@ import stat
 
 import pytest
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import user_files
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_files import (
-    UserFileError,
-    account,
-    expand_path,
-    run_as,
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import (
+    accounts,
+    as_user,
+    as_user_errors,
+    privileges,
+    process_tree,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account, expand_path
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import run_as
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from tests.testbed.users import throwaway_users
 
 
@@ -68,7 +71,7 @@ def test_root_cannot_be_regained_in_the_child(users):
 
 
 def test_a_root_only_file_stays_out_of_reach_and_out_of_the_message(users, root_secret):
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         run_as(users[0], lambda: open(str(root_secret)).read())
     message = str(info.value)
     assert "as user %s" % users[0].name in message and "Permission denied" in message
@@ -94,7 +97,7 @@ def test_descriptors_root_opened_are_closed_in_the_child(users, root_secret):
 
 def test_a_user_cannot_act_for_another_user(users):
     alice, bob = users
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         run_as(alice, run_as, bob, os.getuid)
     assert "cannot act for user %s" % bob.name in str(info.value) and "become" in str(info.value)
 
@@ -109,16 +112,16 @@ def test_errors_and_unserialisable_results_are_reported(users):
     def boom():
         raise ValueError("bad thing")
 
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         run_as(users[0], boom)
     assert str(info.value) == "as user %s: ValueError: bad thing" % users[0].name
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         run_as(users[0], lambda: {1, 2})
     assert "TypeError" in str(info.value)
 
 
 def test_a_crashed_child_is_reported(users):
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         run_as(users[0], os._exit, 3)
     assert "ended without an answer (status 768)" in str(info.value)
 
@@ -145,21 +148,21 @@ def test_account_and_expand_path(users):
     assert expand_path(alice, "~", "unused") == alice.home + "/"
     assert expand_path(alice, "/etc/aws/config", "unused") == "/etc/aws/config"
     for bad, words in (("~bob/config", "only ~/"), ("relative/config", "is relative")):
-        with pytest.raises(UserFileError) as info:
+        with pytest.raises(AsUserError) as info:
             expand_path(alice, bad, "unused")
         assert words in str(info.value)
-    with pytest.raises(UserFileError) as info:
+    with pytest.raises(AsUserError) as info:
         account("no-such-user-labcloud")
     assert "does not exist on this host" in str(info.value)
 
 
 def test_look_up_answers_each_name_once_in_order_as_the_modules_act(users):
     alice, bob = users
-    found, missing = user_files.look_up([bob.name, "no-such-user-labcloud", alice.name, bob.name])
+    found, missing = accounts.look_up([bob.name, "no-such-user-labcloud", alice.name, bob.name])
     # The same Account the modules then act as: groups included, so run_as gets what look_up saw.
     assert list(found) == [bob.name, alice.name] and found[alice.name] == account(alice.name)
     assert missing == ["no-such-user-labcloud"]
-    assert user_files.missing_users_message(["zed", "yan"]) == (
+    assert accounts.missing_users_message(["zed", "yan"]) == (
         "zed, yan: no such user on this host; create them first, or set aws_sso_missing_users: skip to leave them out"
     )
 
@@ -168,7 +171,7 @@ def test_module_constant_covers_the_descriptor_range():
     # The child closes descriptors up to this bound; it must cover the soft limit used in tests.
     import resource
 
-    assert user_files._MAX_FD >= min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
+    assert as_user._MAX_FD >= min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
 
 
 # -- bounds: every user's part has a deadline, limits, and leaves nothing behind --------
@@ -182,18 +185,18 @@ def _alive(pid):
         return False
 
 
-def _processes_of(uid, before=()):
+def processes_of(uid, before=()):
     """uid's processes that were not there before the test (throwaway uids are reused)."""
-    return sorted(set(user_files._processes_of(uid)) - set(before))
+    return sorted(set(process_tree.processes_of(uid)) - set(before))
 
 
 def test_a_hung_part_costs_its_deadline_and_the_others_finish(users):
     alice, bob = users
     import time
 
-    before = user_files._processes_of(alice.uid)
+    before = process_tree.processes_of(alice.uid)
     started = time.monotonic()
-    answers = user_files.run_as_many(
+    answers = as_user.run_as_many(
         [(alice, time.sleep, (600,)), (bob, os.getuid, ()), (bob, lambda: "done", ())],
         parallel=2,
         timeout=2,
@@ -203,13 +206,13 @@ def test_a_hung_part_costs_its_deadline_and_the_others_finish(users):
     assert answers[1] == (bob.uid, None) and answers[2] == ("done", None)
     # Bounded, not instant: the hang is 600 s; a busy CI machine needs slack.
     assert took < 2 + 10
-    assert _processes_of(alice.uid, before) == []
+    assert processes_of(alice.uid, before) == []
 
 
 def test_run_as_raises_a_timeout_the_caller_can_tell_apart(users):
     import time
 
-    with pytest.raises(user_files.UserTimeout) as info:
+    with pytest.raises(as_user_errors.AsUserTimeout) as info:
         run_as(users[0], time.sleep, 30, timeout=1)
     assert "did not end within 1 s" in str(info.value) and "user_timeout" in str(info.value)
 
@@ -225,9 +228,9 @@ def test_processes_that_left_the_session_are_killed_with_the_part(users):
         subprocess.Popen(["sleep", "600"], start_new_session=True)
         return "left"
 
-    before = user_files._processes_of(alice.uid)
+    before = process_tree.processes_of(alice.uid)
     assert run_as(alice, escape) == "left"
-    assert _processes_of(alice.uid, before) == []
+    assert processes_of(alice.uid, before) == []
 
 
 def test_a_fork_bomb_is_bounded_and_ended(users):
@@ -240,13 +243,13 @@ def test_a_fork_bomb_is_bounded_and_ended(users):
         subprocess.Popen(["/bin/bash", "-c", "b() { b | b & }; b"], stderr=subprocess.DEVNULL).wait()
         time.sleep(600)
 
-    before = user_files._processes_of(alice.uid)
+    before = process_tree.processes_of(alice.uid)
     started = time.monotonic()
-    answer = user_files.run_as_many([(alice, bomb, ())], timeout=3)[0]
+    answer = as_user.run_as_many([(alice, bomb, ())], timeout=3)[0]
     assert answer[1].startswith("timed out")
-    assert time.monotonic() - started < 3 + user_files._SWEEP_SECONDS + 10
+    assert time.monotonic() - started < 3 + process_tree.SWEEP_SECONDS + 10
     time.sleep(0.2)
-    assert _processes_of(alice.uid, before) == []
+    assert processes_of(alice.uid, before) == []
 
 
 def test_the_child_has_limits_a_clean_environment_and_no_root_descriptors(users):
@@ -272,36 +275,36 @@ def test_the_child_has_limits_a_clean_environment_and_no_root_descriptors(users)
             fds=[target(fd) for fd in (0, 1, 2)],
             sid=os.getsid(0) == os.getpid(),
             dumpable=__import__("ctypes").CDLL(None).prctl(3, 0, 0, 0, 0),
-            remaining=user_files.remaining(),
+            remaining=as_user.remaining(),
             tracer=status["TracerPid"].strip(),
         )
 
     seen = run_as(alice, inside, timeout=30)
     limits = seen["limits"]
-    assert limits["RLIMIT_AS"] == user_files.DEFAULT_LIMITS.memory_mb << 20
+    assert limits["RLIMIT_AS"] == as_user.DEFAULT_LIMITS.memory_mb << 20
     assert limits["RLIMIT_CORE"] == 0 and limits["RLIMIT_CPU"] == 35
-    assert limits["RLIMIT_FSIZE"] == user_files.DEFAULT_LIMITS.file_size_mb << 20
-    assert user_files.DEFAULT_LIMITS.processes <= limits["RLIMIT_NPROC"] < user_files.DEFAULT_LIMITS.processes + 50
-    assert seen["env"] == user_files.clean_environment(alice)
+    assert limits["RLIMIT_FSIZE"] == as_user.DEFAULT_LIMITS.file_size_mb << 20
+    assert as_user.DEFAULT_LIMITS.processes <= limits["RLIMIT_NPROC"] < as_user.DEFAULT_LIMITS.processes + 50
+    assert seen["env"] == privileges.clean_environment(alice)
     assert seen["fds"] == ["/dev/null"] * 3
     assert seen["sid"] and seen["dumpable"] == 0 and seen["tracer"] == "0"
     assert 15 < seen["remaining"] <= 30
-    assert user_files.remaining() is None
+    assert as_user.remaining() is None
 
 
 def test_an_answer_over_the_cap_is_refused_without_holding_it(users, monkeypatch):
-    monkeypatch.setattr(user_files, "MAX_ANSWER", 1 << 20)
-    with pytest.raises(UserFileError) as info:
+    monkeypatch.setattr(as_user, "MAX_ANSWER", 1 << 20)
+    with pytest.raises(AsUserError) as info:
         run_as(users[0], lambda: "x" * (4 << 20))
     assert "answered more than 1 MiB" in str(info.value)
 
 
 def test_bad_bounds_name_the_option():
     for params, word in (({"user_timeout": 0}, "user_timeout"), ({"user_parallel": -1}, "user_parallel")):
-        with pytest.raises(UserFileError) as info:
-            user_files.bounds_from(params)
+        with pytest.raises(AsUserError) as info:
+            as_user.bounds_from(params)
         assert word in str(info.value)
-    assert user_files.bounds_from({}) == dict(timeout=user_files.DEFAULT_TIMEOUT, parallel=user_files.DEFAULT_PARALLEL)
+    assert as_user.bounds_from({}) == dict(timeout=as_user.DEFAULT_TIMEOUT, parallel=as_user.DEFAULT_PARALLEL)
 
 
 def test_a_process_orphaned_after_the_part_returned_is_ended_too(users):
@@ -315,7 +318,7 @@ def test_a_process_orphaned_after_the_part_returned_is_ended_too(users):
         subprocess.Popen(["/bin/sh", "-c", "setsid sleep 600 </dev/null >/dev/null 2>&1 & sleep 0.5"])
         return "returned"
 
-    before = user_files._processes_of(alice.uid)
+    before = process_tree.processes_of(alice.uid)
     assert run_as(alice, leave_a_slow_parent) == "returned"
     time.sleep(1)
-    assert _processes_of(alice.uid, before) == []
+    assert processes_of(alice.uid, before) == []

@@ -11,18 +11,25 @@ import resource
 
 import pytest
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity, user_files
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import (
+    accounts,
+    as_user,
+    as_user_errors,
+    privileges,
+    process_tree,
+    sso_identity,
+)
 
 MANY = tuple(range(100, 120))  # 20 groups, as Directory Services may list for a lab user
 
 
 def acct(gid=119, groups=MANY):
-    return user_files.Account("alice", 501, gid, groups, "/Users/alice", "/bin/zsh")
+    return accounts.Account("alice", 501, gid, groups, "/Users/alice", "/bin/zsh")
 
 
 def test_at_most_ngroups_max_groups_with_the_primary_one_first(monkeypatch):
-    monkeypatch.setattr(user_files.os, "sysconf", lambda name: 16 if name == "SC_NGROUPS_MAX" else -1)
-    kept, left_out = user_files.groups_to_set(acct())
+    monkeypatch.setattr(privileges.os, "sysconf", lambda name: 16 if name == "SC_NGROUPS_MAX" else -1)
+    kept, left_out = privileges.groups_to_set(acct())
     # The primary group sorts last among these, and is kept all the same.
     assert kept == [119] + list(range(100, 115))
     assert left_out == [115, 116, 117, 118]
@@ -30,16 +37,16 @@ def test_at_most_ngroups_max_groups_with_the_primary_one_first(monkeypatch):
 
 
 def test_nothing_is_left_out_where_the_kernel_takes_them_all(monkeypatch):
-    monkeypatch.setattr(user_files.os, "sysconf", lambda name: 65536)
-    assert user_files.groups_to_set(acct()) == ([119] + list(range(100, 119)), [])
+    monkeypatch.setattr(privileges.os, "sysconf", lambda name: 65536)
+    assert privileges.groups_to_set(acct()) == ([119] + list(range(100, 119)), [])
 
 
 def test_without_an_answer_from_sysconf_macos_limit_is_assumed(monkeypatch):
     def refuse(name):
         raise ValueError("unrecognized configuration name")
 
-    monkeypatch.setattr(user_files.os, "sysconf", refuse)
-    assert user_files.ngroups_max() == 16
+    monkeypatch.setattr(privileges.os, "sysconf", refuse)
+    assert privileges.ngroups_max() == 16
 
 
 class FakeIds:
@@ -68,37 +75,37 @@ class FakeIds:
 @pytest.fixture
 def darwin(monkeypatch):
     ids = FakeIds()
-    monkeypatch.setattr(user_files.os, "sysconf", lambda name: 16)
+    monkeypatch.setattr(privileges.os, "sysconf", lambda name: 16)
     for name in ("setresuid", "setresgid", "getresuid", "getresgid"):
-        monkeypatch.delattr(user_files.os, name, raising=False)
+        monkeypatch.delattr(privileges.os, name, raising=False)
     for name in ("setgroups", "setgid", "setuid"):
-        monkeypatch.setattr(user_files.os, name, getattr(ids, name))
-    monkeypatch.setattr(user_files.os, "getuid", lambda: ids.uid)
-    monkeypatch.setattr(user_files.os, "geteuid", lambda: ids.euid)
-    monkeypatch.setattr(user_files.os, "getgid", lambda: ids.gid)
-    monkeypatch.setattr(user_files.os, "getegid", lambda: ids.egid)
+        monkeypatch.setattr(privileges.os, name, getattr(ids, name))
+    monkeypatch.setattr(privileges.os, "getuid", lambda: ids.uid)
+    monkeypatch.setattr(privileges.os, "geteuid", lambda: ids.euid)
+    monkeypatch.setattr(privileges.os, "getgid", lambda: ids.gid)
+    monkeypatch.setattr(privileges.os, "getegid", lambda: ids.egid)
     return ids
 
 
 def test_dropping_root_works_with_twenty_groups_and_no_setresuid(darwin):
-    user_files._drop_privileges(acct())
+    privileges.drop_privileges(acct())
     assert (darwin.uid, darwin.euid, darwin.gid, darwin.egid) == (501, 501, 119, 119)
     assert darwin.groups == [119] + list(range(100, 115))
 
 
 def test_a_switch_that_did_not_take_is_refused(darwin, monkeypatch):
-    monkeypatch.setattr(user_files.os, "setuid", lambda uid: None)  # a kernel that ignored us
-    with pytest.raises(user_files.UserFileError, match="could not switch to user alice"):
-        user_files._drop_privileges(acct())
+    monkeypatch.setattr(privileges.os, "setuid", lambda uid: None)  # a kernel that ignored us
+    with pytest.raises(as_user_errors.AsUserError, match="could not switch to user alice"):
+        privileges.drop_privileges(acct())
 
 
 def test_a_refusal_names_the_groups_left_out(monkeypatch):
-    monkeypatch.setattr(user_files.os, "sysconf", lambda name: 16)
+    monkeypatch.setattr(privileges.os, "sysconf", lambda name: 16)
     error = PermissionError(errno.EACCES, "Permission denied", "/Users/alice/.zshenv")
-    message = user_files.describe_os_error(error, acct())
+    message = as_user.describe_os_error(error, acct())
     assert "4 of the user's groups (gids 115, 116, 117, 118)" in message
     assert "at most 16" in message
-    few = user_files.describe_os_error(error, acct(groups=(119, 20)))
+    few = as_user.describe_os_error(error, acct(groups=(119, 20)))
     assert "groups" not in few
 
 
@@ -111,10 +118,10 @@ def test_limits_the_kernel_refuses_or_cannot_count_never_fail_the_part(monkeypat
             raise ValueError("not allowed to raise maximum limit")
         set_limits[which] = value
 
-    monkeypatch.setattr(user_files.resource, "setrlimit", setrlimit)
+    monkeypatch.setattr(privileges.resource, "setrlimit", setrlimit)
     # No process table: the user's process count is unknown.
-    monkeypatch.setattr(user_files, "_PROC", str(tmp_path / "no-proc"))
-    user_files._set_limits(user_files.DEFAULT_LIMITS, 60, 501)
+    monkeypatch.setattr(process_tree, "PROC", str(tmp_path / "no-proc"))
+    privileges.set_limits(as_user.DEFAULT_LIMITS, 60, 501)
     assert set_limits[resource.RLIMIT_CORE] == (0, 0)
     assert set_limits[resource.RLIMIT_FSIZE][0] <= 256 << 20
     assert set_limits[resource.RLIMIT_CPU][0] <= 65
@@ -124,8 +131,8 @@ def test_limits_the_kernel_refuses_or_cannot_count_never_fail_the_part(monkeypat
 
 def test_with_a_process_table_the_process_limit_is_still_set(monkeypatch):
     set_limits = {}
-    monkeypatch.setattr(user_files.resource, "setrlimit", lambda which, value: set_limits.update({which: value}))
-    user_files._set_limits(user_files.DEFAULT_LIMITS, 60, os.getuid())
+    monkeypatch.setattr(privileges.resource, "setrlimit", lambda which, value: set_limits.update({which: value}))
+    privileges.set_limits(as_user.DEFAULT_LIMITS, 60, os.getuid())
     assert resource.RLIMIT_NPROC in set_limits and resource.RLIMIT_AS in set_limits
 
 
