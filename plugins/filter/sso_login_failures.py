@@ -11,16 +11,13 @@ description:
   - Names every sign-in from P(labcloud.aws_sso.sso_login_rows#filter) whose status is in O(fail_on), as
     C(carol on ws2 (denied)), in one sentence; an empty string when there is none.
 options:
-  _input:
-    description: The rows.
-    type: list
-    elements: dict
-    required: true
   fail_on:
     description: The statuses that fail the run (C(login_fail_on)).
     type: list
     elements: str
     required: true
+extends_documentation_fragment:
+  - labcloud.aws_sso.login_rows
 """
 
 EXAMPLES = r"""

@@ -10,16 +10,13 @@ version_added: 0.1.0
 description:
   - Renders rows from P(labcloud.aws_sso.sso_login_rows#filter) as a header and one line per row.
 options:
-  _input:
-    description: The rows.
-    type: list
-    elements: dict
-    required: true
   kind:
     description: C(pending) (host, user, session, code, expiry, URL) or C(result) (host, user, session, status, token expiry, note).
     type: str
     default: pending
     choices: [pending, result]
+extends_documentation_fragment:
+  - labcloud.aws_sso.login_rows
 """
 
 EXAMPLES = r"""

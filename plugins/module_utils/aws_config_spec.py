@@ -14,12 +14,14 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BO
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_values import OUTPUT_CHOICES
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import users_option
 
-_BLOCK_COMMON = dict(
+# What every block (sso-session, profile, services) is addressed and kept by.
+_BLOCK_NAMED = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge_keys=dict(type="bool", default=False),
-    settings=dict(type="dict", default={}),
 )
+
+_BLOCK_COMMON = dict(_BLOCK_NAMED, settings=dict(type="dict", default={}))
 
 SESSION_SPEC = dict(
     _BLOCK_COMMON,
@@ -42,12 +44,7 @@ PROFILE_SPEC = dict(
 
 # No settings: botocore reads a services block only as service id -> nested
 # sub-settings; a plain value there fails every call to that service.
-SERVICES_SPEC = dict(
-    name=dict(type="str", required=True),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    purge_keys=dict(type="bool", default=False),
-    endpoints=dict(type="dict", default={}),
-)
+SERVICES_SPEC = dict(_BLOCK_NAMED, endpoints=dict(type="dict", default={}))
 
 # One entry per user of a host, all read in one call and written in one call.
 # Unset options fall back to the task's own, so no defaults here.

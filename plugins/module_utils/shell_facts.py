@@ -60,29 +60,46 @@ def _fish_reads(system_conf_d):
     return dict(login=reads, interactive=reads, sshd=reads)
 
 
-FAMILIES = {
-    "debian": dict(
-        label="Debian, Ubuntu",
-        ids=("debian", "ubuntu"),
+def _family(label, ids, bash_interactive, bash_system, zsh_etc, source, **odd):
+    """One row, from what differs between families; the rest follows from it.
+
+    sshd's `bash -c` reads what an interactive bash reads where bash is built
+    with SSH_SOURCE_BASHRC (odd bash_sshd says otherwise), and nothing where
+    it is not; zsh's system file is the zshenv of the directory zsh was built
+    with (odd zsh_system adds fallbacks); fish's is in /etc/fish/conf.d
+    unless odd fish_conf_d and fish_system say where.
+    """
+    bash_sshd = odd.get("bash_sshd", bash_interactive)
+    return dict(
+        label=label,
+        ids=ids,
         reads=dict(
-            bash=dict(
-                login=_BASH_LOGIN,
-                interactive=("/etc/bash.bashrc", "~/.bashrc"),
-                sshd=("/etc/bash.bashrc", "~/.bashrc"),
-            ),
-            zsh=_zsh_reads("/etc/zsh"),
-            fish=_fish_reads("/etc/fish/conf.d"),
+            bash=dict(login=odd.get("bash_login", _BASH_LOGIN), interactive=bash_interactive, sshd=bash_sshd),
+            zsh=_zsh_reads(zsh_etc, **odd.get("zsh_reads", {})),
+            fish=_fish_reads(odd.get("fish_conf_d", "/etc/fish/conf.d")),
         ),
+        system_writes=dict(
+            bash=bash_system,
+            zsh=odd.get("zsh_system", (zsh_etc + "/zshenv",)),
+            fish=odd.get("fish_system", (FISH_CONF,)),
+        ),
+        sshd_reads_bashrc=bool(bash_sshd),
+        source=source,
+    )
+
+
+FAMILIES = {
+    "debian": _family(
+        "Debian, Ubuntu",
+        ids=("debian", "ubuntu"),
+        bash_interactive=("/etc/bash.bashrc", "~/.bashrc"),
         # Both /etc/bash.bashrc and the stock ~/.bashrc return early when
         # not interactive: the block goes at the top.
-        system_writes=dict(
-            bash=(PROFILE_D, "/etc/bash.bashrc"),
-            # Debian builds zsh with /etc/zsh; /etc/zshenv only where there
-            # is no /etc/zsh (a zsh built elsewhere).
-            zsh=("/etc/zsh/zshenv", "/etc/zshenv"),
-            fish=(FISH_CONF,),
-        ),
-        sshd_reads_bashrc=True,
+        bash_system=(PROFILE_D, "/etc/bash.bashrc"),
+        zsh_etc="/etc/zsh",
+        # Debian builds zsh with /etc/zsh; /etc/zshenv only where there is no
+        # /etc/zsh (a zsh built elsewhere).
+        zsh_system=("/etc/zsh/zshenv", "/etc/zshenv"),
         source=(
             "checked here on Debian 12: bash(1) INVOCATION; `strings /bin/bash` shows SYS_BASHRC "
             "/etc/bash.bashrc and SSH_CLIENT/SSH2_CLIENT (SSH_SOURCE_BASHRC); the bash package's "
@@ -90,22 +107,14 @@ FAMILIES = {
             "FILES and `strings /usr/bin/zsh` (/etc/zsh/zshenv); fish(1) and /etc/fish/conf.d"
         ),
     ),
-    "redhat": dict(
-        label="RHEL, Fedora, CentOS, Rocky, Alma",
+    "redhat": _family(
+        "RHEL, Fedora, CentOS, Rocky, Alma",
         ids=("rhel", "fedora", "centos", "rocky", "almalinux", "ol"),
-        reads=dict(
-            bash=dict(
-                login=_BASH_LOGIN,
-                # No SYS_BASHRC: /etc/bashrc is read because the skeleton
-                # ~/.bashrc sources it (and ~/.bash_profile sources ~/.bashrc).
-                interactive=("~/.bashrc", "/etc/bashrc (from ~/.bashrc)"),
-                sshd=("~/.bashrc", "/etc/bashrc (from ~/.bashrc)"),
-            ),
-            zsh=_zsh_reads("/etc"),
-            fish=_fish_reads("/etc/fish/conf.d"),
-        ),
-        system_writes=dict(bash=(PROFILE_D, "/etc/bashrc"), zsh=("/etc/zshenv",), fish=(FISH_CONF,)),
-        sshd_reads_bashrc=True,
+        # No SYS_BASHRC: /etc/bashrc is read because the skeleton ~/.bashrc
+        # sources it (and ~/.bash_profile sources ~/.bashrc).
+        bash_interactive=("~/.bashrc", "/etc/bashrc (from ~/.bashrc)"),
+        bash_system=(PROFILE_D, "/etc/bashrc"),
+        zsh_etc="/etc",
         source=(
             "Fedora's bash.spec (rpms/bash): Patch107 bash-3.2-ssh_source_bash.patch (SSH_SOURCE_BASHRC), "
             "no SYS_BASHRC, skeleton dot-bashrc sourcing /etc/bashrc (no early return) and dot-bash_profile "
@@ -113,22 +122,14 @@ FAMILIES = {
             "installs zshenv.rhs as /etc/zshenv. Not run on a real host here (layout test only)"
         ),
     ),
-    "suse": dict(
-        label="SUSE, openSUSE",
+    "suse": _family(
+        "SUSE, openSUSE",
         ids=("suse", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "sles", "sled", "sle-micro"),
-        reads=dict(
-            bash=dict(
-                login=_BASH_LOGIN,
-                interactive=("/etc/bash.bashrc", "/etc/bash.bashrc.local (from it)", "~/.bashrc"),
-                sshd=("/etc/bash.bashrc", "/etc/bash.bashrc.local (from it)", "~/.bashrc"),
-            ),
-            zsh=_zsh_reads("/etc"),
-            fish=_fish_reads("/etc/fish/conf.d"),
-        ),
+        bash_interactive=("/etc/bash.bashrc", "/etc/bash.bashrc.local (from it)", "~/.bashrc"),
         # /etc/bash.bashrc belongs to aaa_base and says to put local
         # settings into /etc/bash.bashrc.local, which it sources.
-        system_writes=dict(bash=(PROFILE_D, "/etc/bash.bashrc.local"), zsh=("/etc/zshenv",), fish=(FISH_CONF,)),
-        sshd_reads_bashrc=True,
+        bash_system=(PROFILE_D, "/etc/bash.bashrc.local"),
+        zsh_etc="/etc",
         source=(
             "openSUSE's bash.spec (bash-*-bash.bashrc.dif: SYS_BASHRC /etc/bash.bashrc; skeleton .bashrc "
             "and .profile, no .bash_profile); aaa_base's /etc/bash.bashrc (local settings go into "
@@ -136,54 +137,40 @@ FAMILIES = {
             "against SUSE's build here; the layout test assumes it. Not run on a real host here"
         ),
     ),
-    "archlinux": dict(
-        label="Arch Linux, Manjaro, EndeavourOS",
+    "archlinux": _family(
+        "Arch Linux, Manjaro, EndeavourOS",
         ids=("arch", "archlinux", "manjaro", "endeavouros"),
-        reads=dict(
-            bash=dict(
-                login=_BASH_LOGIN,
-                interactive=("/etc/bash.bashrc", "~/.bashrc"),
-                # Built without SSH_SOURCE_BASHRC: `ssh host CMD` to a bash
-                # user reads no start-up file at all.
-                sshd=(),
-            ),
-            zsh=_zsh_reads("/etc/zsh"),
-            fish=_fish_reads("/etc/fish/conf.d"),
-        ),
-        system_writes=dict(bash=(PROFILE_D, "/etc/bash.bashrc"), zsh=("/etc/zsh/zshenv",), fish=(FISH_CONF,)),
-        sshd_reads_bashrc=False,
+        bash_interactive=("/etc/bash.bashrc", "~/.bashrc"),
+        # Built without SSH_SOURCE_BASHRC: `ssh host CMD` to a bash user
+        # reads no start-up file at all.
+        bash_sshd=(),
+        bash_system=(PROFILE_D, "/etc/bash.bashrc"),
+        zsh_etc="/etc/zsh",
         source=(
             "Arch's bash PKGBUILD: -DSYS_BASHRC=/etc/bash.bashrc -DNON_INTERACTIVE_LOGIN_SHELLS and no "
             "SSH_SOURCE_BASHRC; its system.bashrc and dot.bashrc return early when not interactive, "
             "dot.bash_profile sources ~/.bashrc; Arch's zsh is built with /etc/zsh. Not run on a real host here"
         ),
     ),
-    "darwin": dict(
-        label="macOS",
+    "darwin": _family(
+        "macOS",
         ids=(),
-        reads=dict(
-            bash=dict(
-                # /etc/profile runs /usr/libexec/path_helper and sources
-                # /etc/bashrc for bash; Terminal starts login shells.
-                login=("/etc/profile", "/etc/bashrc (from /etc/profile)", _BASH_LOGIN_USER),
-                interactive=("~/.bashrc",),
-                sshd=("~/.bashrc",),
-            ),
-            zsh=_zsh_reads("/etc", login_tail=("/etc/zshrc", "~/.zshrc")),
-            fish=_fish_reads("PREFIX/etc/fish/conf.d"),
-        ),
+        # /etc/profile runs /usr/libexec/path_helper and sources /etc/bashrc
+        # for bash; Terminal starts login shells.
+        bash_login=("/etc/profile", "/etc/bashrc (from /etc/profile)", _BASH_LOGIN_USER),
+        bash_interactive=("~/.bashrc",),
         # zsh is the default login shell (and so what sshd starts);
-        # /etc/zshenv does not ship but every zsh reads it. fish comes from
-        # Homebrew, whose prefix differs between Apple silicon and Intel.
-        system_writes=dict(
-            bash=("/etc/bashrc",),
-            zsh=("/etc/zshenv",),
-            fish=(
-                "/opt/homebrew/etc/fish/conf.d/labcloud-aws-sso.fish",
-                "/usr/local/etc/fish/conf.d/labcloud-aws-sso.fish",
-            ),
+        # /etc/zshenv does not ship but every zsh reads it.
+        bash_system=("/etc/bashrc",),
+        zsh_etc="/etc",
+        zsh_reads=dict(login_tail=("/etc/zshrc", "~/.zshrc")),
+        # fish comes from Homebrew, whose prefix differs between Apple
+        # silicon and Intel.
+        fish_conf_d="PREFIX/etc/fish/conf.d",
+        fish_system=(
+            "/opt/homebrew/etc/fish/conf.d/labcloud-aws-sso.fish",
+            "/usr/local/etc/fish/conf.d/labcloud-aws-sso.fish",
         ),
-        sshd_reads_bashrc=True,
         source=(
             "macOS's /etc/profile, /etc/bashrc, /etc/zprofile, /etc/zshrc; zsh(1) (/etc/zshenv); Apple's "
             "/bin/bash 3.2 is built with SSH_SOURCE_BASHRC (as noted in Homebrew's bash formula); fish from "

@@ -203,6 +203,20 @@ def _plan_file(path, kind, profiles, owner):
         ) from None
 
 
+def empty_result(**extra):
+    """A user's result before anything is done: also the result of a user never reached."""
+    return dict(
+        changed=False,
+        removed={kind: {} for kind in KINDS},
+        sections_removed=[],
+        backup_files=[],
+        remaining=[],
+        backups=[],
+        backups_deleted=[],
+        **extra
+    )
+
+
 def process_user(acct, paths, profiles, backup, check_mode, want_diff, backup_days=BACKUP_DAYS):
     """Remove one user's static keys; runs as that user (acct, from accounts.account).
 
@@ -214,16 +228,7 @@ def process_user(acct, paths, profiles, backup, check_mode, want_diff, backup_da
     was done before it.
     """
     owner = acct.uid
-    result = dict(
-        changed=False,
-        removed={kind: {} for kind in KINDS},
-        sections_removed=[],
-        backup_files=[],
-        remaining=[],
-        backups=[],
-        backups_deleted=[],
-        diff=[],
-    )
+    result = empty_result(diff=[])
     try:
         planned = {kind: _plan_file(paths[kind], kind, profiles, owner) for kind in KINDS}
         for kind in KINDS:

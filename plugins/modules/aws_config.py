@@ -50,11 +50,9 @@ options:
       - Every entry is checked before anything is written. A user whose file cannot be written (a file
         botocore cannot read, a refused path) fails the task, listed in RV(users); the others are written.
       - Mutually exclusive with O(user) and O(path).
-    type: list
-    elements: dict
     suboptions:
       user:
-        description: The user.
+        description: Whose file this entry is.
         type: str
         required: true
       path:
@@ -143,6 +141,10 @@ options:
         type: str
         choices: [present, absent]
         default: present
+      purge_keys:
+        description: Remove keys of this profile that are neither its named options nor in its O(profiles[].settings).
+        type: bool
+        default: false
       sso_session:
         description: The sso-session block this profile uses. It must exist in the file or in this task.
         type: str
@@ -180,10 +182,6 @@ options:
             A mapping as value becomes an indented block of sub-settings (for example C(s3)).
         type: dict
         default: {}
-      purge_keys:
-        description: Remove keys of this block that are not declared.
-        type: bool
-        default: false
   services:
     description:
       - C([services NAME]) blocks, each a set of service endpoints that profiles name with O(profiles[].services).
@@ -234,14 +232,12 @@ options:
       - With V(false) such keys are kept, and a value that differs from the session's is an error.
     type: bool
     default: true
-  backup:
-    description: Keep a timestamped copy of the previous file next to it.
-    type: bool
-    default: false
 extends_documentation_fragment:
+  - labcloud.aws_sso.backup
   - labcloud.aws_sso.attributes
   - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.user_bounds
+  - labcloud.aws_sso.users
 attributes:
   action:
     description: An action plugin parses and edits the file on the controller.
@@ -302,15 +298,9 @@ EXAMPLES = r"""
             sso_session: corp
             sso_account_id: "210987654321"
             sso_role_name: ResearcherAccess
-    sso_sessions:
-      - name: corp
-        sso_start_url: https://corp.awsapps.com/start
-        sso_region: us-east-1
-    profiles:
-      - name: dev
-        sso_session: corp
-        sso_account_id: "012345678901"
-        sso_role_name: PowerUserAccess
+    # The lab's declaration, kept once in group_vars (shaped as in the task above)
+    sso_sessions: "{{ lab_sso_sessions }}"
+    profiles: "{{ lab_profiles }}"
   become: true
 
 - name: A lab that reaches STS, the SSO portal and SSO-OIDC only through VPC endpoints
@@ -325,10 +315,7 @@ EXAMPLES = r"""
             endpoint_url: https://vpce-0a1b2c3d-portal.portal.sso.us-east-1.vpce.amazonaws.com
           sso_oidc:
             endpoint_url: https://vpce-0a1b2c3d-oidc.oidc.us-east-1.vpce.amazonaws.com
-    sso_sessions:
-      - name: corp
-        sso_start_url: https://corp.awsapps.com/start
-        sso_region: us-east-1
+    sso_sessions: "{{ lab_sso_sessions }}"    # the corp session of the first task
     profiles:
       - name: dev
         sso_session: corp
@@ -343,10 +330,7 @@ EXAMPLES = r"""
     user: bob
     exclusive: true
     backup: true
-    sso_sessions:
-      - name: corp
-        sso_start_url: https://corp.awsapps.com/start
-        sso_region: us-east-1
+    sso_sessions: "{{ lab_sso_sessions }}"    # the corp session of the first task
     profiles:
       - name: research
         sso_session: corp

@@ -58,7 +58,7 @@ options:
             C(absent) if the file did not exist. A different file on disk makes the write report C(conflict).
         type: str
       backup:
-        description: Keep a timestamped copy of the previous file, mode C(0600), next to it.
+        description: With O(operation=write), first copy the file being replaced to a timestamped file next to it (C(0600)).
         type: bool
         default: false
 extends_documentation_fragment:

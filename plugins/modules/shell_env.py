@@ -55,11 +55,9 @@ options:
         removes that user's own blocks (left from O(scope=user)), the only write to a user's file then.
       - A user missing on the host, or a file of theirs that cannot be written, fails that user; the others
         are still done, and the task fails at the end naming them.
-    type: list
-    elements: dict
     suboptions:
       user:
-        description: The user's name on the managed host.
+        description: Whose start-up files these are.
         type: str
         required: true
       env:
@@ -130,6 +128,7 @@ options:
 extends_documentation_fragment:
   - labcloud.aws_sso.attributes
   - labcloud.aws_sso.user_bounds
+  - labcloud.aws_sso.users
 attributes:
   check_mode:
     description: Reads every file (as its user) and reports what would change; writes nothing.
@@ -326,7 +325,7 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env, shell_env_options, shell_scan
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import (
     BOUNDS_SPEC,
@@ -361,7 +360,7 @@ def _user_job(entry, scope, base_items, check_mode, want_diff):
     acct = account(entry["user"])
     shells = shell_env.resolve_shells(entry["shells"], acct.shell) if scope == "user" else []
     # Host-wide settings are overridden by a user's own lines just the same.
-    names = shell_env.override_names(entry["env_items"] + (base_items if scope == "system" else []))
+    names = shell_scan.override_names(entry["env_items"] + (base_items if scope == "system" else []))
     spec = dict(
         shells=shells, present=entry["present"], env_items=entry["env_items"], manage=entry["manage"], names=names
     )
@@ -396,7 +395,7 @@ def main():
     if params["user"] is not None:
         # One user with the top-level settings, as an entry of users would be.
         params["users"] = [dict(user=params["user"], env=None, state=None, shells=None)]
-    entries, base_items, errors = shell_env.normalize(params)
+    entries, base_items, errors = shell_env_options.normalize(params)
     if errors:
         module.fail_json(
             msg="nothing was written, %d problem(s) in the options: %s" % (len(errors), "; ".join(errors)),

@@ -42,15 +42,11 @@ author:
   - labcloud engineers (@labcloud)
 options:
   users:
-    description:
-      - The users to sign in. All of them are handled in one module call, each user's part by processes running as that user.
-      - A user listed twice is refused before anything is done.
-    type: list
-    elements: dict
+    description: The users to sign in, and the sso-sessions of each.
     required: true
     suboptions:
       user:
-        description: The user, as known on the managed host.
+        description: The user to sign in.
         type: str
         required: true
       sessions:
@@ -89,6 +85,7 @@ extends_documentation_fragment:
   - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.cli_environment
   - labcloud.aws_sso.user_bounds
+  - labcloud.aws_sso.users
 attributes:
   check_mode:
     description:

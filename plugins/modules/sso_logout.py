@@ -36,17 +36,8 @@ author:
   - labcloud engineers (@labcloud)
 options:
   users:
-    description:
-      - The users to sign out. All of them are handled in one module call, each user's part by processes running as that user.
-      - A user listed twice is refused before anything is done.
-    type: list
-    elements: dict
+    description: The users to sign out.
     required: true
-    suboptions:
-      user:
-        description: The user, as known on the managed host.
-        type: str
-        required: true
   missing_users:
     description:
       - C(fail) fails a user who does not exist on the host; C(skip) reports them as skipped (nothing of theirs can be
@@ -59,6 +50,7 @@ extends_documentation_fragment:
   - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.cli_environment
   - labcloud.aws_sso.user_bounds
+  - labcloud.aws_sso.users
 attributes:
   check_mode:
     description:

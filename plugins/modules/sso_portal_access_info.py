@@ -33,11 +33,7 @@ author:
   - labcloud engineers (@labcloud)
 options:
   users:
-    description:
-      - Users of the host and the sso-session of each. All of them are handled in one module call, each user's
-        part by processes running as that user.
-    type: list
-    elements: dict
+    description: Users of the host and the sso-session of each.
     required: true
     suboptions:
       user:
@@ -63,6 +59,7 @@ extends_documentation_fragment:
   - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.cli_environment
   - labcloud.aws_sso.user_bounds
+  - labcloud.aws_sso.users
 attributes:
   check_mode:
     description: Only reads; runs the same in check mode.

@@ -47,11 +47,9 @@ options:
     description:
       - The users of the host. Unset options of an entry fall back to the task's.
       - Mutually exclusive with O(user).
-    type: list
-    elements: dict
     suboptions:
       user:
-        description: The user, as known on the managed host.
+        description: Whose profiles these are.
         type: str
         required: true
       session:
@@ -80,16 +78,14 @@ options:
     description: Fail the task for users who have to sign in first, instead of reporting them.
     type: bool
     default: false
-  backup:
-    description: Keep a timestamped copy of the previous file, mode C(0600), next to it.
-    type: bool
-    default: false
 extends_documentation_fragment:
+  - labcloud.aws_sso.backup
   - labcloud.aws_sso.attributes
   - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.cli_environment
   - labcloud.aws_sso.portal_naming
   - labcloud.aws_sso.user_bounds
+  - labcloud.aws_sso.users
 attributes:
   action:
     description: An action plugin names the profiles and edits the file on the controller.

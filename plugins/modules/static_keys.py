@@ -42,15 +42,11 @@ author:
 options:
   users:
     description:
-      - The users of the host and the profiles of each whose keys go. All of them are handled in one module
-        call, each user's part by processes running as that user.
-      - A user listed twice is refused before anything is done.
+      - The users of the host and the profiles of each whose keys go.
       - Give O(users), or O(user) with O(profiles) for one user; they are mutually exclusive.
-    type: list
-    elements: dict
     suboptions:
       user:
-        description: The user, as known on the managed host.
+        description: Whose keys these are.
         type: str
         required: true
       profiles:
@@ -103,6 +99,7 @@ extends_documentation_fragment:
   - labcloud.aws_sso.attributes
   - labcloud.aws_sso.attributes.posix
   - labcloud.aws_sso.user_bounds
+  - labcloud.aws_sso.users
 attributes:
   check_mode:
     description:
@@ -258,6 +255,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.static_keys impor
     BACKUP_DAYS,
     DEFAULT_PATHS,
     KINDS,
+    empty_result,
     process_user,
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable, printable_data
@@ -271,19 +269,6 @@ USERS_OPTION = users_option(
     profiles=dict(type="list", elements="str", required=True),
     state=dict(type="str", default="absent", choices=["absent"]),
 )
-
-
-def _empty(user):
-    return dict(
-        user=user,
-        changed=False,
-        removed={kind: {} for kind in KINDS},
-        sections_removed=[],
-        backup_files=[],
-        remaining=[],
-        backups=[],
-        backups_deleted=[],
-    )
 
 
 def _check_entries(module, entries):
@@ -320,7 +305,7 @@ def _users_results(module, entries, bounds):
     """Every user's part; (results, diffs) in entry order."""
     results, diffs = [], []
     for entry, (acct, outcome, error) in zip(entries, each_user(entries, lambda e: _job(module, e), **bounds)):
-        result = _empty(acct.name if acct else entry["user"])
+        result = empty_result(user=acct.name if acct else entry["user"])
         if error is not None:
             result.update(failed=True, msg=error)
         else:
