@@ -19,10 +19,10 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec i
     MUTUALLY_EXCLUSIVE,
 )
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini, mask_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit, config_swap
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError, build
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_hints import option_name_problems

@@ -15,6 +15,7 @@ import functools
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BOUNDS_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini, mask_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_profiles_spec import (
     ARGUMENT_SPEC,
@@ -23,7 +24,6 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_profiles_spec
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable_data
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import repeated_users
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit, config_swap
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.profile_names import (

@@ -13,8 +13,8 @@ sections it changes to configupdater.
 The scanner is tested differentially against RawConfigParser.
 
 Only the standard library: modules run it on managed hosts (static_keys),
-and the controller-side editor imports it from here through
-plugin_utils/config_scan.py.
+and the controller-side editor (plugin_utils/config_edit.py) imports it
+from here, so that there is one scanner.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -19,7 +19,7 @@ try:
 except ImportError:  # pragma: no cover - reported by the action plugin
     HAS_CONFIGUPDATER = False
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import (
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import (
     ConfigFileError,
     as_botocore_reads,
     parse_nested,
@@ -29,7 +29,7 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration impor
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import LEGACY_PROFILE_KEYS
 
 NESTED_INDENT = "    "
-# The section kinds this module manages, as config_scan names them.
+# The section kinds this module manages, as ini_scan names them.
 MANAGED_KINDS = ("sso-session", "profile", "services")
 
 

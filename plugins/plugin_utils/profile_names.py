@@ -20,7 +20,7 @@ import string
 import unicodedata
 from dataclasses import dataclass, field
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import as_botocore_reads, scan
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import as_botocore_reads, scan
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError, build
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import (
     LEGACY_PROFILE_KEYS,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_edit import apply
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError
 
 from .helpers import botocore_read, declare, profile, session

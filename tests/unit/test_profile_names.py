@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import scan
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import config_edit
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import scan
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import check_name
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.profile_names import (
     MARKER_KEY,

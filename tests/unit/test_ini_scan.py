@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.config_scan import (
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import (
     ConfigFileError,
     scan,
     section_identity,
