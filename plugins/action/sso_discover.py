@@ -13,7 +13,7 @@ import yaml
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_portal import list_for_session
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_profiles_spec import DISCOVER_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_portal_profiles_spec import DISCOVER_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_files import write_atomic
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.profile_names import (

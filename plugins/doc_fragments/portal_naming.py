@@ -1,6 +1,6 @@
 # Copyright (c) 2026 labcloud
 # MIT License (see LICENSE)
-"""Options that name, filter and fill the profiles made from a portal listing (sso_profiles, sso_discover)."""
+"""Options that name, filter and fill the profiles made from a portal listing (sso_portal_profiles, sso_discover)."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -3,7 +3,7 @@
 """The AWS CLI's SSO token cache: where its files are and what state a token is in.
 
 Read by sso_identity_info (offline token check), sso_login (skip, refresh or sign
-in) and sso_profiles (the token the portal calls use). File names and
+in) and sso_portal_profiles (the token the portal calls use). File names and
 timestamp formats follow what the AWS CLI v2 writes, so that a token our
 modules write is used, and later refreshed, by the CLI and boto3 alike.
 

@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """A user's ~/.aws/config as the AWS CLI sees it, for the SSO modules that run on hosts.
 
-sso_identity_info, sso_login and sso_profiles need the same answers from the
+sso_identity_info, sso_login and sso_portal_profiles need the same answers from the
 file: which profiles sign in through SSO and with which session, start URL
 and region, and which endpoint the CLI would call for the portal (`sso`) and
 for sign-in (`sso-oidc`). The endpoint is resolved in botocore's order so

@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """What a user can reach through the SSO portal: every account and every role in it.
 
-Used by sso_profiles on managed hosts (as the user, with the user's cached
+Used by sso_portal_profiles on managed hosts (as the user, with the user's cached
 token) and by sso_discover on the controller (with the operator's). Only the
 standard library, so hosts need nothing but Python.
 
@@ -189,7 +189,7 @@ def login_hint(session):
 
 
 def list_for_session(home, config_text, session, env, page_size=PAGE_SIZE, workers=WORKERS, call=None, sleep=None):
-    """Everything sso_profiles needs from one user's sign-in, never a secret.
+    """Everything sso_portal_profiles needs from one user's sign-in, never a secret.
 
     Returns a dict with status ok, login_required or error, the token state,
     the session's start URL and region, the endpoint used, the accounts with

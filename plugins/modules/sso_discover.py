@@ -14,14 +14,14 @@ version_added: 0.1.0
 description:
   - For IT, on the controller only. Lists every account and role the operator's own sign-in reaches (the
     operator's C(~/.aws/config) and C(~/.aws/sso/cache) on the controller; sign in first with
-    C(aws sso login --sso-session NAME)), names the profiles as M(labcloud.aws_sso.sso_profiles) does, and writes
+    C(aws sso login --sso-session NAME)), names the profiles as M(labcloud.aws_sso.sso_portal_profiles) does, and writes
     them as the C(aws_sso_profiles) list of the C(labcloud.aws_sso.sso) role to a YAML vars file, to review and
     commit. The file has no timestamp, so an unchanged directory gives an unchanged file.
   - The portal is called with Python's standard library, with every page and throttling retried with backoff,
     at the endpoint the AWS CLI would use for a profile without a C(services) block, C(AWS_ENDPOINT_URL_SSO),
     C(AWS_ENDPOINT_URL) (from the controller's environment), else the public endpoint of the session's region.
   - The playbook C(labcloud.aws_sso.discover) runs it.
-  - Takes every naming, filter, region and settings option of M(labcloud.aws_sso.sso_profiles); O(settings) is
+  - Takes every naming, filter, region and settings option of M(labcloud.aws_sso.sso_portal_profiles); O(settings) is
     written as each entry's C(settings).
 author:
   - labcloud engineers (@labcloud)
@@ -90,12 +90,12 @@ status:
   type: str
 """
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_profiles_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_portal_profiles_spec
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    validate_then_refuse("sso_discover", sso_profiles_spec.DISCOVER_SPEC)
+    validate_then_refuse("sso_discover", sso_portal_profiles_spec.DISCOVER_SPEC)
 
 
 if __name__ == "__main__":

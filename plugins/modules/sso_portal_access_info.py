@@ -9,10 +9,10 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: sso_portal_access_info
-short_description: List the accounts and roles the SSO portal gives each user (target side of sso_profiles)
+short_description: List the accounts and roles the SSO portal gives each user (target side of sso_portal_profiles)
 version_added: 0.1.0
 description:
-  - The half of M(labcloud.aws_sso.sso_profiles) that runs on the managed host, with only Python's standard library.
+  - The half of M(labcloud.aws_sso.sso_portal_profiles) that runs on the managed host, with only Python's standard library.
   - Reads what the SSO B(portal) gives each user with that user's own cached token; it is not the IAM Identity
     Center administration API (no C(sso-admin) or C(identitystore) calls) and needs no administrator rights.
   - The old name C(labcloud.aws_sso.sso_assignments) still works until 2.0.0, with a deprecation warning.
@@ -28,7 +28,7 @@ description:
   - Only a token that has not expired is used. A missing, expired or foreign token, or one the portal refuses,
     gives RV(users[].status=login_required) and nothing is listed; this module never signs in nor refreshes.
   - The token never leaves the process acting as the user and never appears in the result.
-  - Use M(labcloud.aws_sso.sso_profiles) in playbooks; this module is its transport.
+  - Use M(labcloud.aws_sso.sso_portal_profiles) in playbooks; this module is its transport.
 author:
   - labcloud engineers (@labcloud)
 options:

@@ -6,7 +6,7 @@ The controller plans each file's new text from what was read; the target
 module replaces the file only if it still holds what was read. A file that
 another writer changed in between is read again and planned again, so that
 writer's edit is built on, never lost. Used by the aws_config and
-sso_profiles actions.
+sso_portal_profiles actions.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The old names of renamed modules still run, warn that they are deprecated, and name the new module.
 
-`sso_identity` became `sso_identity_info` and `sso_assignments` became `sso_portal_access_info`
-(meta/runtime.yml plugin_routing). A play as root on localhost calls each name for one throwaway user
+`sso_identity` became `sso_identity_info`, `sso_assignments` became `sso_portal_access_info` and
+`sso_profiles` became `sso_portal_profiles` (meta/runtime.yml plugin_routing; the last one is an action
+plugin, redirected too). A play as root on localhost calls each name for one throwaway user
 without an AWS config, which both modules answer at once without the network.
 """
 
@@ -27,12 +28,17 @@ def user():
 def options(module, user):
     if module.endswith(("sso_identity", "sso_identity_info")):
         return dict(users=[user], check="token")
+    if module.endswith(("sso_profiles", "sso_portal_profiles")):
+        return dict(users=[dict(user=user)], session="lab")
     return dict(users=[dict(user=user, session="lab")])
 
 
-def play(tmp_path, user, modules, defaults=None):
+def play(tmp_path, user, modules, defaults=None, ignore_errors=False):
     """Run the modules in one play; their results are written to tmp_path/results.json."""
-    tasks = [{module: options(module, user), "register": "r%d" % index} for index, module in enumerate(modules)]
+    tasks = [
+        {module: options(module, user), "register": "r%d" % index, "ignore_errors": ignore_errors}
+        for index, module in enumerate(modules)
+    ]
     registered = ", ".join("r%d" % index for index in range(len(modules)))
     dest = str(tmp_path / "results.json")
     tasks.append({"ansible.builtin.copy": dict(content="{{ [%s] | to_json }}" % registered, dest=dest)})
@@ -79,3 +85,20 @@ def test_old_names_still_take_their_groups_module_defaults(tmp_path, user):
     # The first task fails on the group's default; the play stops there. The second, alone:
     run = play(tmp_path, user, list(RENAMED)[1:], defaults=dict(user_timeout=0))
     assert run.returncode != 0 and "user_timeout must be at least 1" in run.stdout + run.stderr
+
+
+def test_sso_profiles_reaches_the_action_plugin_of_sso_portal_profiles(tmp_path, user):
+    """The old name must run the controller side (the action), not the module file, which only refuses."""
+    answers = {}
+    for name in ("labcloud.aws_sso.sso_profiles", "labcloud.aws_sso.sso_portal_profiles"):
+        run = play(tmp_path, user, [name], ignore_errors=True)
+        output = " ".join((run.stdout + run.stderr).split())
+        assert run.returncode == 0, output
+        warned = "[DEPRECATION WARNING]: %s has been deprecated. Use labcloud.aws_sso.sso_portal_profiles" % name
+        assert (warned in output) == name.endswith(".sso_profiles"), output
+        (answer,) = results(tmp_path)
+        answers[name] = answer
+    old, new = answers.values()
+    # Per-user rows only come from the action: the module file alone answers with a refusal and no rows.
+    assert [row["user"] for row in new["users"]] == [user], new
+    assert old["users"] == new["users"] and "no [sso-session lab]" in new["users"][0]["message"], new

@@ -1,4 +1,4 @@
-"""Profile names and config edits of sso_profiles (plugin_utils/profile_names.py)."""
+"""Profile names and config edits of sso_portal_profiles (plugin_utils/profile_names.py)."""
 
 import configparser
 
@@ -165,7 +165,7 @@ def test_region_and_output_per_account():
         ({"names": {"111111111111/Dev": "a b"}}, ["not a safe profile name", "'a-b'"]),
         ({"region": "europe"}, ["region 'europe' does not look like an AWS region"]),
         ({"per_account": {"x": {"regoin": "eu-west-1"}}}, ["per_account['x']"]),
-        ({"settings": {MARKER_KEY: "x"}}, ["set by sso_profiles itself"]),
+        ({"settings": {MARKER_KEY: "x"}}, ["set by sso_portal_profiles itself"]),
         ({"settings": {"Bad Key": "x"}}, ["settings key 'Bad Key'"]),
         ({"include_roles": [""]}, ["include_roles"]),
     ],

@@ -1,6 +1,6 @@
 # Copyright (c) 2026 labcloud
 # MIT License (see LICENSE)
-"""Controller side of labcloud.aws_sso.sso_profiles.
+"""Controller side of labcloud.aws_sso.sso_portal_profiles.
 
 One call of sso_portal_access_info lists the portal for every user of the host (as
 each user, with each user's token) and returns each user's config as read;
@@ -17,7 +17,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import BO
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.ini_scan import ConfigFileError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_ini, mask_message
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_profiles_spec import (
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_portal_profiles_spec import (
     ARGUMENT_SPEC,
     MUTUALLY_EXCLUSIVE,
 )
@@ -35,7 +35,7 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.profile_names imp
 
 # ansible-lint's args rule checks a task's options through the action
 # plugin's main() (see plugins/module_utils/controller_only.py).
-main = functools.partial(validate_then_refuse, "sso_profiles", ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE)
+main = functools.partial(validate_then_refuse, "sso_portal_profiles", ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE)
 
 LIST_MODULE = "labcloud.aws_sso.sso_portal_access_info"
 
@@ -99,7 +99,7 @@ class _User(config_swap.SwapJob):
 
 
 class ActionModule(ControllerAction):
-    NAME = "sso_profiles"
+    NAME = "sso_portal_profiles"
     ARGUMENT_SPEC = ARGUMENT_SPEC
     MUTUALLY_EXCLUSIVE = MUTUALLY_EXCLUSIVE
     NEEDS_CONFIGUPDATER = True
@@ -107,7 +107,7 @@ class ActionModule(ControllerAction):
     def act(self, params, result, task_vars):
         bounds = {key: params[key] for key in BOUNDS_SPEC}
         if not 1 <= params["page_size"] <= 100 or not 1 <= params["workers"] <= 16:
-            return self.fail(result, "sso_profiles: page_size must be 1 to 100 and workers 1 to 16")
+            return self.fail(result, "sso_portal_profiles: page_size must be 1 to 100 and workers 1 to 16")
         entries = params["users"] or [dict(user=params["user"], session=None, path=params["path"])]
         users, options = [], {}
         problems = []
@@ -126,7 +126,7 @@ class ActionModule(ControllerAction):
                 except NamingError as exc:
                     problems.extend(exc.problems)
         if problems:
-            return self.fail(result, "sso_profiles: nothing written: " + "; ".join(problems), problems=problems)
+            return self.fail(result, "sso_portal_profiles: nothing written: " + "; ".join(problems), problems=problems)
 
         listing = self.run_on_host(
             LIST_MODULE,
@@ -194,7 +194,7 @@ class ActionModule(ControllerAction):
         login = [u.result["user"] for u in users if u.result["status"] == "login_required"]
         if login and not params["fail_on_login_required"]:
             result.setdefault("warnings", []).append(
-                "sso_profiles: %s must sign in first (status login_required); nothing was written for them"
+                "sso_portal_profiles: %s must sign in first (status login_required); nothing was written for them"
                 % ", ".join(login)
             )
         for u in users:
@@ -203,7 +203,7 @@ class ActionModule(ControllerAction):
         if failed:
             result.update(
                 failed=True,
-                msg="sso_profiles: %d of %d users failed (the others were done): %s"
+                msg="sso_portal_profiles: %d of %d users failed (the others were done): %s"
                 % (len(failed), len(users), "; ".join("%s: %s" % (r["user"], r["message"]) for r in failed)),
             )
         # Messages, warnings and diffs carry text from the users' files.

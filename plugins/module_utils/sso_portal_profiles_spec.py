@@ -1,6 +1,6 @@
 # Copyright (c) 2026 labcloud
 # MIT License (see LICENSE)
-"""Argument specs of labcloud.aws_sso.sso_profiles and sso_discover.
+"""Argument specs of labcloud.aws_sso.sso_portal_profiles and sso_discover.
 
 Shared by the module files (for ansible-doc and validate-modules) and the
 action plugins (which validate on the controller).

@@ -1,4 +1,4 @@
-"""sso_profiles against the local Identity Center, then the real AWS CLI and boto3 on what it wrote.
+"""sso_portal_profiles against the local Identity Center, then the real AWS CLI and boto3 on what it wrote.
 
 One directory of many accounts and roles, served in pages of 4 so that
 every list takes several pages: account names with spaces, brackets,
@@ -123,7 +123,7 @@ def write(entry, text):
 
 
 def run(tmp_path, testbed, users, *args, **options):
-    """One sso_profiles task for users, its registered result saved as JSON; returns (process, result)."""
+    """One sso_portal_profiles task for users, its registered result saved as JSON; returns (process, result)."""
     out = tmp_path / ("result-%d.json" % len(list(tmp_path.glob("result-*.json"))))
     task = dict(
         session=SESSION,
@@ -138,7 +138,7 @@ def run(tmp_path, testbed, users, *args, **options):
             hosts="localhost",
             gather_facts=False,
             tasks=[
-                {"labcloud.aws_sso.sso_profiles": task, "register": "out", "ignore_errors": True},
+                {"labcloud.aws_sso.sso_portal_profiles": task, "register": "out", "ignore_errors": True},
                 {
                     "ansible.builtin.copy": {"content": "{{ out | to_json }}", "dest": str(out)},
                     "check_mode": False,

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: sso_profiles
+module: sso_portal_profiles
 short_description: Generate a profile for every account and role users can reach through IAM Identity Center
 version_added: 0.1.0
 description:
@@ -107,7 +107,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: A profile for every account and role of the lab's sign-in, stale ones removed
-  labcloud.aws_sso.sso_profiles:
+  labcloud.aws_sso.sso_portal_profiles:
     users:
       - user: alice
       - user: bob
@@ -122,7 +122,7 @@ EXAMPLES = r"""
   become: true
 
 - name: aws-sso-util style names, lower case
-  labcloud.aws_sso.sso_profiles:
+  labcloud.aws_sso.sso_portal_profiles:
     user: alice
     session: lab
     name_template: "{account_name}.{role_name}"
@@ -189,12 +189,12 @@ counts:
   type: dict
 """
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_profiles_spec
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_portal_profiles_spec
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only import validate_then_refuse
 
 
 def main():
-    validate_then_refuse("sso_profiles", sso_profiles_spec.ARGUMENT_SPEC, sso_profiles_spec.MUTUALLY_EXCLUSIVE)
+    validate_then_refuse("sso_portal_profiles", sso_portal_profiles_spec.ARGUMENT_SPEC, sso_portal_profiles_spec.MUTUALLY_EXCLUSIVE)
 
 
 if __name__ == "__main__":
