@@ -111,7 +111,7 @@ def read_state(path, owner=None, limit=MAX_BYTES):
     )
 
 
-def make_dirs(directory):
+def _make_dirs(directory):
     """Create missing directories with mode 0700 (as whoever runs this)."""
     missing = []
     while directory and not os.path.isdir(directory):
@@ -187,7 +187,7 @@ _LOCK_POLL = 0.05
 _LOCK_WAIT = 60.0
 
 
-def lock_directory(dir_fd, directory):
+def _lock_directory(dir_fd, directory):
     """Take the directory's writer lock, waiting at most until the part's deadline.
 
     A lock held forever (another process, a stale NFS lock) costs this
@@ -219,13 +219,13 @@ def write_if_unchanged(path, content, expected_sha256, owner=None, backup=False,
     conflict, changed, sha256 (of the file now), backup_file and target (the
     file really written: where a symlink at path leads).
     """
-    make_dirs(os.path.dirname(path))
+    _make_dirs(os.path.dirname(path))
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
-    make_dirs(directory)
+    _make_dirs(directory)
     dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        lock_directory(dir_fd, directory)
+        _lock_directory(dir_fd, directory)
         current = read_state(target, owner)
         if current["sha256"] != expected_sha256:
             return dict(conflict=True, changed=False, sha256=current["sha256"], backup_file=None, target=target)
@@ -258,7 +258,7 @@ def remove_if_unchanged(path, expected_sha256, owner=None):
     """
     dir_fd = os.open(os.path.dirname(path), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        lock_directory(dir_fd, os.path.dirname(path))
+        _lock_directory(dir_fd, os.path.dirname(path))
         if read_state(path, owner)["sha256"] != expected_sha256:
             return False
         try:

@@ -46,7 +46,7 @@ def has_process_table():
     return os.path.isdir(PROC + "/self")
 
 
-def proc_table():
+def _proc_table():
     """{pid: (ppid, uid)} of every process, from /proc (empty where there is none)."""
     table = {}
     try:
@@ -67,7 +67,7 @@ def proc_table():
 
 def processes_of(uid):
     """Pids of uid's processes."""
-    return [pid for pid, (_ppid, owner) in proc_table().items() if owner == uid]
+    return [pid for pid, (_ppid, owner) in _proc_table().items() if owner == uid]
 
 
 def become_subreaper():
@@ -79,7 +79,7 @@ def become_subreaper():
 def _children(exclude=()):
     """Pids of this process's children, but those in exclude."""
     me = os.getpid()
-    return [pid for pid, (ppid, _uid) in proc_table().items() if ppid == me and pid not in exclude]
+    return [pid for pid, (ppid, _uid) in _proc_table().items() if ppid == me and pid not in exclude]
 
 
 def signal_quietly(pid, sig, group=False):

@@ -183,7 +183,7 @@ FAMILIES = {
 DEFAULT_FAMILY = "debian"
 
 
-def parse_os_release(text):
+def _parse_os_release(text):
     """{KEY: value} of an os-release file (quotes removed)."""
     values = {}
     for line in text.splitlines():
@@ -198,7 +198,7 @@ def parse_os_release(text):
     return values
 
 
-def read_os_release(paths=None):
+def _read_os_release(paths=None):
     for path in paths or OS_RELEASE_FILES:
         try:
             with open(path) as handle:
@@ -217,7 +217,7 @@ def family_of(system=None, os_release=None):
     system = platform.system() if system is None else system
     if system == "Darwin":
         return "darwin"
-    values = parse_os_release(read_os_release() if os_release is None else os_release)
+    values = _parse_os_release(_read_os_release() if os_release is None else os_release)
     candidates = [values.get("ID", "").lower()] + values.get("ID_LIKE", "").lower().split()
     for candidate in candidates:
         for key, row in FAMILIES.items():

@@ -39,7 +39,7 @@ def sha1_hex(text):
     return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324
 
 
-def token_cache_key(session=None, start_url=None):
+def _token_cache_key(session=None, start_url=None):
     """sso-session profiles key the file by the session name; legacy profiles
     (start URL inline) by the start URL."""
     if session:
@@ -54,10 +54,10 @@ def cache_dir(home):
 
 
 def token_path(home, session=None, start_url=None):
-    return os.path.join(cache_dir(home), token_cache_key(session, start_url) + ".json")
+    return os.path.join(cache_dir(home), _token_cache_key(session, start_url) + ".json")
 
 
-def registration_cache_key(start_url, region, scopes, session_name):
+def _registration_cache_key(start_url, region, scopes, session_name):
     """The name botocore gives the client-registration file of a session:
     sha1 of a sorted JSON with default separators, `null` for no scopes."""
     args = {
@@ -71,7 +71,7 @@ def registration_cache_key(start_url, region, scopes, session_name):
 
 
 def registration_path(home, start_url, region, scopes, session_name):
-    return os.path.join(cache_dir(home), registration_cache_key(start_url, region, scopes, session_name) + ".json")
+    return os.path.join(cache_dir(home), _registration_cache_key(start_url, region, scopes, session_name) + ".json")
 
 
 def parse_time(text):

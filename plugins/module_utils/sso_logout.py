@@ -70,7 +70,7 @@ CALL_TIMEOUT = 10
 _ENDED = ("UnauthorizedException",)
 
 
-def cli_cache_dir(home):
+def _cli_cache_dir(home):
     return os.path.join(home, ".aws", "cli", "cache")
 
 
@@ -86,7 +86,7 @@ def _read_config(home, env):
         return SsoConfig(""), "%s not used (%s); endpoints from cli_environment or the public ones" % (path, exc)
 
 
-def known_sign_ins(config):
+def _known_sign_ins(config):
     """Token file name -> (session, start URL, sso_region) for what the config declares.
 
     sso-sessions key their token by the session name, legacy profiles (start
@@ -138,14 +138,14 @@ def _token_of(path):
     return None
 
 
-def cli_profile(config, env):
+def _cli_profile(config, env):
     """The profile the CLI runs `aws sso logout` with, if the config has it."""
     profile = env.get("AWS_PROFILE") or "default"
     return profile if profile in config.profiles else None
 
 
 def _endpoints(config, env, region):
-    profile = cli_profile(config, env)
+    profile = _cli_profile(config, env)
     return {
         "portal": config.endpoint("sso", region, profile, env),
         "oidc": config.endpoint("sso-oidc", region, profile, env),
@@ -169,7 +169,7 @@ def _logout(token, where):
     portal("POST", where["portal"], "/logout", token, timeout=CALL_TIMEOUT, ca_bundle=where["ca_bundle"])
 
 
-def end_sign_in(data, where):
+def _end_sign_in(data, where):
     """Ask the portal to end the sign-in of one token file: (status, msg)."""
     try:
         _logout(data["accessToken"], where)
@@ -217,7 +217,7 @@ def _sign_out_token(name, data, known, config, env, check_mode):
     except SsoConfigError as exc:
         row.update(status="failed", msg=str(exc))
         return row
-    row["status"], row["msg"] = end_sign_in(data, where)
+    row["status"], row["msg"] = _end_sign_in(data, where)
     return row
 
 
@@ -243,7 +243,7 @@ def sign_out(home, env, check_mode=False):
     """Runs as the user: end every sign-in in the token cache, then clear both caches."""
     uid = os.getuid()
     config, problem = _read_config(home, env)
-    known = known_sign_ins(config)
+    known = _known_sign_ins(config)
     sessions = []
     for name, path, info in _entries(cache_dir(home)):
         # Only the user's own regular files are read; nothing through a link.
@@ -258,7 +258,7 @@ def sign_out(home, env, check_mode=False):
         row["status"] = "not_signed_in"
         sessions.append(row)
     removed, kept = [], []
-    for directory in (cache_dir(home), cli_cache_dir(home)):
+    for directory in (cache_dir(home), _cli_cache_dir(home)):
         _clear(directory, uid, check_mode, removed, kept)
     return {
         "changed": bool(removed) or any(s["status"] in ("signed_out", "would_sign_out") for s in sessions),

@@ -299,7 +299,7 @@ def _reusable_pending(pending, target, now):
     return same and left > 30
 
 
-def start_flow(home, target, now):
+def _start_flow(home, target, now):
     """Start the device flow (or find the one an earlier run started) and keep
     what polling needs in the pending file. Returns (flow, registration_written)."""
     path = pending_path(home, target["session"])
@@ -368,7 +368,7 @@ def _start_session(home, target, check_mode, now):
             return _entry(target, "refreshed", changed=True, token=token_status(fresh, utcnow()))
     if check_mode:
         return _entry(target, "sign_in_needed", changed=True, token=status)
-    flow, written = start_flow(home, target, now)
+    flow, written = _start_flow(home, target, now)
     return _entry(target, "pending", changed=written, token=status, flow=flow)
 
 

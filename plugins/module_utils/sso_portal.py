@@ -150,7 +150,7 @@ class Portal:
         return counts
 
 
-def session_settings(config_text, session):
+def _session_settings(config_text, session):
     """start URL and region of an sso-session block, or SsoConfigError naming the fix."""
     config = SsoConfig(config_text)
     block = config.sessions.get(session)
@@ -168,7 +168,7 @@ def session_settings(config_text, session):
     return config, block["sso_start_url"], block["sso_region"]
 
 
-def endpoint_for_session(config, region, env):
+def _endpoint_for_session(config, region, env):
     """The portal endpoint for an sso-session.
 
     botocore resolves endpoints for a profile; a session has none, so only what
@@ -179,12 +179,12 @@ def endpoint_for_session(config, region, env):
     return config.endpoint("sso", region, None, env)
 
 
-def usable_token(status):
+def _usable_token(status):
     """Only a token that has not expired yet can call the portal; refreshing is sso_login's job."""
     return status["state"] in ("valid", "expiring")
 
 
-def login_hint(session):
+def _login_hint(session):
     return "sign in again: aws sso login --sso-session %s (or labcloud.aws_sso.sso_login)" % session
 
 
@@ -206,9 +206,9 @@ def list_for_session(home, config_text, session, env, page_size=PAGE_SIZE, worke
         "calls": None,
     }
     try:
-        config, start_url, region = session_settings(config_text, session)
+        config, start_url, region = _session_settings(config_text, session)
         result.update(start_url=start_url, sso_region=region)
-        result["endpoint"] = endpoint = endpoint_for_session(config, region, env)
+        result["endpoint"] = endpoint = _endpoint_for_session(config, region, env)
     except SsoConfigError as exc:
         result["message"] = str(exc)
         return result
@@ -224,7 +224,7 @@ def list_for_session(home, config_text, session, env, page_size=PAGE_SIZE, worke
         result["token"] = sso_cache.token_status(None)
         return result
     except sso_cache.TokenCacheError as exc:
-        result.update(status="login_required", message="%s: %s; %s" % (path, exc, login_hint(session)))
+        result.update(status="login_required", message="%s: %s; %s" % (path, exc, _login_hint(session)))
         result["token"] = sso_cache.token_status(None)
         return result
     status = result["token"] = sso_cache.token_status(data)
@@ -232,17 +232,17 @@ def list_for_session(home, config_text, session, env, page_size=PAGE_SIZE, worke
         result.update(
             status="login_required",
             message="the cached token of session %s was issued for %s, not %s; %s"
-            % (session, data.get("startUrl"), start_url, login_hint(session)),
+            % (session, data.get("startUrl"), start_url, _login_hint(session)),
         )
         return result
-    if not usable_token(status):
+    if not _usable_token(status):
         why = {
             "missing": "no cached token for session %s" % session,
             "expired": "the cached token of session %s has expired and cannot be refreshed" % session,
             "expired_refreshable": "the cached token of session %s has expired (it can be refreshed: "
             "any aws command with a profile of the session, or labcloud.aws_sso.sso_login, does it)" % session,
         }[status["state"]]
-        result.update(status="login_required", message="%s; %s" % (why, login_hint(session)))
+        result.update(status="login_required", message="%s; %s" % (why, _login_hint(session)))
         return result
     kwargs = {} if sleep is None else {"sleep": sleep}
     portal = Portal(
@@ -252,7 +252,7 @@ def list_for_session(home, config_text, session, env, page_size=PAGE_SIZE, worke
         result["accounts"] = portal.assignments(workers)
         result["status"] = "ok"
     except LoginRequired as exc:
-        result.update(status="login_required", message="%s; %s" % (exc, login_hint(session)))
+        result.update(status="login_required", message="%s; %s" % (exc, _login_hint(session)))
     except PortalError as exc:
         result["message"] = str(exc)
     result["calls"] = portal.stats()

@@ -45,7 +45,7 @@ class EditResult:
     removed: dict = field(default_factory=_by_kind)
 
 
-def same_value(existing, wanted):
+def _same_value(existing, wanted):
     if isinstance(wanted, dict):
         return existing.startswith("\n") and parse_nested(existing) == wanted
     return existing == wanted
@@ -256,7 +256,7 @@ def _edit_section(lines, section, block, migrate_legacy):
     for key, value in block.keys.items():
         if key in present:
             option = sect[present[key]]
-            if same_value(section.options[key].value, value):
+            if _same_value(section.options[key].value, value):
                 continue
             if isinstance(value, dict):
                 option.set_values(["%s = %s" % item for item in value.items()], indent=NESTED_INDENT)
@@ -358,7 +358,7 @@ def verify(text, declaration):
             raise AssertionError("%s %r missing after the edit" % (block.kind, block.name))
         values = section.values()
         for key, value in block.keys.items():
-            if key not in values or not same_value(values[key], value):
+            if key not in values or not _same_value(values[key], value):
                 raise AssertionError("%s %r key %s does not read back as written" % (block.kind, block.name, key))
         if block.purge_keys and set(values) - set(block.keys):
             raise AssertionError("%s %r kept keys that should be purged" % (block.kind, block.name))

@@ -248,7 +248,7 @@ def findings(report):
     )
 
 
-def sort_key(row):
+def _sort_key(row):
     return (SEVERITY[row["status"]], row["host"], row["user"] or "", row["profile"] or "")
 
 
@@ -278,7 +278,7 @@ def build(results, fail_on=(), title=None, hosts=None, now=None, limit=None, pre
     rows = []
     for host in results:
         rows.extend(_host_rows(host, results[host]))
-    rows.sort(key=sort_key)
+    rows.sort(key=_sort_key)
     totals = {status: 0 for status in STATUSES}
     for row in rows:
         totals[row["status"]] += 1

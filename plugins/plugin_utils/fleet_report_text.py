@@ -136,7 +136,7 @@ CHECKED = {
 TABLE_COLUMNS = ("host", "user", "profile", "status", "account", "role", "checked", "token expiry")
 
 
-def checked_text(row):
+def _checked_text(row):
     return CHECKED[row["checked"]][0] if row["checked"] in CHECKED else _dash(row["checked"])
 
 
@@ -154,7 +154,7 @@ def table_cells(row):
         row["status"],
         _account_text(row),
         _role_text(row),
-        checked_text(row),
+        _checked_text(row),
         token_text(row["token"]),
     )
 
@@ -185,7 +185,7 @@ def render_text(report, width=40):
     out += [(line(TABLE_COLUMNS), None), (line("-" * w for w in widths), None)]
     for row, values in zip(report["rows"], cells):
         out.append((line(values), LEVELS[row["status"]]))
-    out.extend((line, "warn") for line in notes_text(report))
+    out.extend((line, "warn") for line in _notes_text(report))
     out.append(("", None))
     # On screen only the shallow check is explained: its ok rows are the ones to doubt.
     out.extend((line, "warn") for line in checked_lines(report, ("token",)))
@@ -199,7 +199,7 @@ def render_text(report, width=40):
 MAX_SCREEN_NOTES = 20
 
 
-def notes_text(report):
+def _notes_text(report):
     """One line per distinct user note, for the screen."""
     seen = []
     for row in report["rows"]:

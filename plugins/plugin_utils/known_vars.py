@@ -56,7 +56,7 @@ def _load(path):
         return None
 
 
-def argument_spec_names(spec):
+def _argument_spec_names(spec):
     """Option names of every entry point of a meta/argument_specs.yml document."""
     entries = spec.get("argument_specs") if isinstance(spec, dict) else None
     if not isinstance(entries, dict):
@@ -69,23 +69,23 @@ def argument_spec_names(spec):
     }
 
 
-def names_set(node):
+def _names_set(node):
     """Every variable a tasks file or playbook sets: play and task vars, set_fact keys, register."""
     found = set()
     if isinstance(node, list):
         for item in node:
-            found |= names_set(item)
+            found |= _names_set(item)
     elif isinstance(node, dict):
         for key, value in node.items():
             if key == "register" and isinstance(value, str):
                 found.add(value)
             elif (key == "vars" or key in SET_FACT) and isinstance(value, dict):
                 found |= {name for name in value if name != "cacheable"}
-            found |= names_set(value)
+            found |= _names_set(value)
     return found
 
 
-def documented_in_header(text):
+def _documented_in_header(text):
     """Variables a playbook's leading comment lists after its "Variables:" line."""
     names, listing = set(), False
     for line in text.splitlines():
@@ -103,23 +103,23 @@ def documented_in_header(text):
 
 
 def _role_names(role):
-    names = argument_spec_names(_load(role / "meta" / "argument_specs.yml"))
+    names = _argument_spec_names(_load(role / "meta" / "argument_specs.yml"))
     for folder in ("defaults", "vars"):
         for path in sorted((role / folder).rglob("*.yml")):
             document = _load(path)
             if isinstance(document, dict):
                 names |= set(document)
     for path in sorted((role / "tasks").rglob("*.yml")):
-        names |= names_set(_load(path))
+        names |= _names_set(_load(path))
     return names
 
 
 def _playbook_names(path):
     try:
-        header = documented_in_header(path.read_text(encoding="utf-8"))
+        header = _documented_in_header(path.read_text(encoding="utf-8"))
     except OSError:
         header = set()
-    return header | names_set(_load(path))
+    return header | _names_set(_load(path))
 
 
 @functools.lru_cache(maxsize=None)
