@@ -44,12 +44,15 @@ def test_users_option_always_has_user_first():
     assert users_option(user_required=False)["options"]["user"] == dict(type="str")
 
 
-@pytest.mark.parametrize("value", ["us-east-1", "us-gov-west-1", "ap-southeast-12"])
+@pytest.mark.parametrize("value", ["us-east-1", "us-gov-west-1", "ap-southeast-12", "eusc-de-east-1"])
 def test_region_names(value):
     assert is_region(value)
 
 
-@pytest.mark.parametrize("value", ["eu-west", "EU-WEST-1", "us-east-1\n", "us-east-123", "us-east-\u0661", 1, None])
+@pytest.mark.parametrize(
+    "value",
+    ["eu-west", "EU-WEST-1", "us-east-1\n", "us-east-123", "us-east-\u0661", "europe-west-1", "u-east-1", 1, None],
+)
 def test_not_region_names(value):
     assert not is_region(value)
 
