@@ -213,7 +213,7 @@ def empty_result(**extra):
         remaining=[],
         backups=[],
         backups_deleted=[],
-        **extra
+        **extra,
     )
 
 

@@ -329,7 +329,7 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import aws_cli, sso_identity
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import (
     look_up,
     missing_users_message,
@@ -386,7 +386,7 @@ def _entries(module):
 def _check_environment(module):
     env = module.params["cli_environment"]
     for key, value in env.items():
-        if key in sso_identity.REFUSED_ENV:
+        if key in aws_cli.REFUSED_ENV:
             module.fail_json(
                 msg="cli_environment.%s: this variable would check something other than the user's own set-up; "
                 "remove it (declare profiles with labcloud.aws_sso.aws_config instead)" % key
@@ -422,7 +422,7 @@ def main():
     check = module.params["check"]
     cli = None
     if check != "token":
-        cli = sso_identity.find_cli(module.params["aws_cli"])
+        cli = aws_cli.find_cli(module.params["aws_cli"])
     results = [None] * len(entries)
     jobs = []
     for index, entry in enumerate(entries):

@@ -194,7 +194,9 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only i
 
 
 def main():
-    validate_then_refuse("sso_portal_profiles", sso_portal_profiles_spec.ARGUMENT_SPEC, sso_portal_profiles_spec.MUTUALLY_EXCLUSIVE)
+    validate_then_refuse(
+        "sso_portal_profiles", sso_portal_profiles_spec.ARGUMENT_SPEC, sso_portal_profiles_spec.MUTUALLY_EXCLUSIVE
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_env import BEGIN, END, remove_blocks
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_block import BEGIN, END, remove_blocks
 from tests.integration.test_as_user_security import run_play
 from tests.testbed.users import as_user, throwaway_users
 

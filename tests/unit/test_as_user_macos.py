@@ -15,9 +15,9 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils import (
     accounts,
     as_user,
     as_user_errors,
+    aws_cli,
     privileges,
     process_tree,
-    sso_identity,
 )
 
 MANY = tuple(range(100, 120))  # 20 groups, as Directory Services may list for a lab user
@@ -140,8 +140,8 @@ def test_the_cli_of_the_macos_pkg_is_found_at_usr_local_bin():
     # The .pkg installs /usr/local/aws-cli and links /usr/local/bin/aws to it;
     # os.path.isfile follows the link.
     present = {"/usr/local/bin/aws"}
-    found = sso_identity.find_cli(exists=present.__contains__, executable=present.__contains__)
+    found = aws_cli.find_cli(exists=present.__contains__, executable=present.__contains__)
     assert found == "/usr/local/bin/aws"
     # Before any other place, where two are installed.
     present.add("/usr/bin/aws")
-    assert sso_identity.find_cli(exists=present.__contains__, executable=present.__contains__) == "/usr/local/bin/aws"
+    assert aws_cli.find_cli(exists=present.__contains__, executable=present.__contains__) == "/usr/local/bin/aws"

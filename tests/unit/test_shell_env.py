@@ -10,23 +10,30 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_env
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import (
+    shell_block,
+    shell_env,
+    shell_env_options,
+    shell_scan,
+)
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.masking import mask_shell
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_env import (
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_block import (
     BEGIN,
     CREATED_NOTE,
     END,
     BlockError,
-    converge,
-    normalize,
-    plan_user_files,
     remove_blocks,
     render_block,
-    resolve_shells,
-    scan_overrides,
     set_block,
 )
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_env import (
+    converge,
+    plan_user_files,
+    resolve_shells,
+)
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_env_options import normalize
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.shell_scan import scan_overrides
 
 SKEL_BASHRC = """# ~/.bashrc: executed by bash(1) for non-login shells.
 # see /usr/share/doc/bash/examples/startup-files (in the package bash-doc)
@@ -104,7 +111,7 @@ def exported_by(shell, tmp_path, items):
 def test_every_nasty_value_reaches_the_program_unchanged(shell, tmp_path):
     items = [["V%02d" % i, value] for i, value in enumerate(NASTY)]
     for name, value in items:
-        assert shell_env._value_problem(name, value) is None, value
+        assert shell_env_options._value_problem(name, value) is None, value
     seen = exported_by(shell, tmp_path, items)
     for name, value in items:
         assert seen.get(name) == value, (shell, value)
@@ -113,7 +120,7 @@ def test_every_nasty_value_reaches_the_program_unchanged(shell, tmp_path):
 values = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="`"),
     max_size=40,
-).filter(lambda v: shell_env._value_problem("X", v) is None)
+).filter(lambda v: shell_env_options._value_problem("X", v) is None)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -126,8 +133,8 @@ def test_any_accepted_value_round_trips_through_bash_zsh_and_fish(tmp_path, batc
 
 
 def test_quotes_are_the_shells_single_quotes():
-    assert shell_env.quote_sh("it's") == "'it'\\''s'"
-    assert shell_env.quote_fish("it's \\") == "'it\\'s \\\\'"
+    assert shell_block.quote_sh("it's") == "'it'\\''s'"
+    assert shell_block.quote_fish("it's \\") == "'it\\'s \\\\'"
 
 
 # -- blocks --------------------------------------------------------------------------
@@ -367,7 +374,7 @@ echo set AWS_PROFILE no
 
 
 def test_overrides_are_found_by_line_and_name_never_value():
-    found = scan_overrides(PROFILE, shell_env.override_names([["AWS_REGION", "eu-west-1"]]))
+    found = scan_overrides(PROFILE, shell_scan.override_names([["AWS_REGION", "eu-west-1"]]))
     assert found == [
         (2, "AWS_ACCESS_KEY_ID"),
         (2, "AWS_SECRET_ACCESS_KEY"),
@@ -377,7 +384,7 @@ def test_overrides_are_found_by_line_and_name_never_value():
         (8, "AWS_DEFAULT_PROFILE"),
         (9, "AWS_REGION"),
     ]
-    assert scan_overrides(FISH, shell_env.DEFEATING) == [
+    assert scan_overrides(FISH, shell_scan.DEFEATING) == [
         (1, "AWS_PROFILE"),
         (2, "AWS_SECRET_ACCESS_KEY"),
         (4, "AWS_DEFAULT_PROFILE"),
@@ -387,9 +394,9 @@ def test_overrides_are_found_by_line_and_name_never_value():
 
 def test_our_own_block_is_not_an_override():
     text = set_block(PROFILE, "sh", [["AWS_PROFILE", "dev"]])
-    lines = [n for n, _name in scan_overrides(text, shell_env.DEFEATING)]
+    lines = [n for n, _name in scan_overrides(text, shell_scan.DEFEATING)]
     block_size = len(render_block("sh", [["AWS_PROFILE", "dev"]]).splitlines())
-    assert lines == [n + block_size for n, _name in scan_overrides(PROFILE, shell_env.DEFEATING)]
+    assert lines == [n + block_size for n, _name in scan_overrides(PROFILE, shell_scan.DEFEATING)]
 
 
 def test_masking_hides_secret_values_everywhere_else_untouched():
@@ -561,8 +568,8 @@ def test_scan_reports_files_and_skips_what_cannot_be_read(home):
     conf.mkdir(parents=True)
     (conf / "old.fish").write_text(FISH)
     os.mkfifo(home / ".zshrc")
-    paths = shell_env._scan_paths(shell_env.USER_SCAN, str(home))
-    overrides, warnings = shell_env.scan_files(paths, shell_env.DEFEATING)
+    paths = shell_scan.scan_paths(shell_scan.USER_SCAN, str(home))
+    overrides, warnings = shell_scan.scan_files(paths, shell_scan.DEFEATING)
     assert {(os.path.relpath(o["file"], home), o["line"], o["variable"]) for o in overrides} >= {
         (".profile", 2, "AWS_SECRET_ACCESS_KEY"),
         (".config/fish/conf.d/old.fish", 1, "AWS_PROFILE"),
@@ -576,7 +583,7 @@ def test_a_file_name_with_terminal_escapes_is_reported_escaped(home):
     conf = home / ".config" / "fish" / "conf.d"
     conf.mkdir(parents=True)
     os.mkfifo(conf / "\x1b[2J\x1b[Hok: fake.fish")
-    overrides, warnings = shell_env.scan_files(shell_env._scan_paths(shell_env.USER_SCAN, str(home)), ["AWS_PROFILE"])
+    overrides, warnings = shell_scan.scan_files(shell_scan.scan_paths(shell_scan.USER_SCAN, str(home)), ["AWS_PROFILE"])
     assert overrides == [] and len(warnings) == 1
     assert "\x1b" not in warnings[0] and warnings[0].isprintable()
     assert "conf.d/\\x1b[2J\\x1b[Hok: fake.fish was not scanned" in warnings[0]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils import accounts
+from ansible_collections.labcloud.aws_sso.plugins.module_utils import accounts, aws_cli, identity_shell
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import bounded_process as bp
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_identity as si
 
@@ -64,15 +64,15 @@ CLI_FAILURES = [
 
 @pytest.mark.parametrize("code,stderr,status", CLI_FAILURES)
 def test_cli_failures_are_classified_by_error_type_not_line_start(code, stderr, status):
-    assert si.classify(code, stderr)[0] == status
+    assert aws_cli.classify(code, stderr)[0] == status
     # Older CLIs print the same without the prefix: same verdict.
-    assert si.classify(code, stderr.replace("aws: [ERROR]: ", ""))[0] == status
+    assert aws_cli.classify(code, stderr.replace("aws: [ERROR]: ", ""))[0] == status
 
 
 def test_the_cli_message_loses_its_prefix_and_keeps_its_text():
-    status, message = si.classify(255, "\naws: [ERROR]: The config profile (zzz) could not be found\n")
+    status, message = aws_cli.classify(255, "\naws: [ERROR]: The config profile (zzz) could not be found\n")
     assert message == "The config profile (zzz) could not be found"
-    assert si.classify(255, "")[1] == "the AWS CLI failed with exit code 255 and no message"
+    assert aws_cli.classify(255, "")[1] == "the AWS CLI failed with exit code 255 and no message"
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_the_cli_message_loses_its_prefix_and_keeps_its_text():
     ],
 )
 def test_role_from_arn_gives_the_permission_set_name(arn, account, role):
-    assert si.role_from_arn(arn) == (account, role)
+    assert aws_cli.role_from_arn(arn) == (account, role)
 
 
 def _row(token_state="valid", account="111111111111", role="Developer"):
@@ -149,18 +149,18 @@ def test_token_only_check_trusts_what_the_cli_could_refresh():
 
 def test_find_cli_takes_the_first_executable_candidate():
     present = {"/usr/bin/aws"}
-    assert si.find_cli(None, exists=present.__contains__, executable=lambda p: True) == "/usr/bin/aws"
-    assert si.find_cli("/opt/x/aws", exists=present.__contains__, executable=lambda p: True) is None
-    assert si.find_cli(None, exists=lambda p: False) is None
+    assert aws_cli.find_cli(None, exists=present.__contains__, executable=lambda p: True) == "/usr/bin/aws"
+    assert aws_cli.find_cli("/opt/x/aws", exists=present.__contains__, executable=lambda p: True) is None
+    assert aws_cli.find_cli(None, exists=lambda p: False) is None
 
 
 def test_the_clean_environment_keeps_nothing_of_the_callers():
-    env = si.cli_environment("/home/a", "a", {"HTTPS_PROXY": "http://proxy:3128"})
+    env = aws_cli.cli_environment("/home/a", "a", {"HTTPS_PROXY": "http://proxy:3128"})
     assert env == {
         "HOME": "/home/a",
         "USER": "a",
         "LOGNAME": "a",
-        "PATH": si.SAFE_PATH,
+        "PATH": aws_cli.SAFE_PATH,
         "LANG": "C.UTF-8",
         "AWS_PAGER": "",
         "HTTPS_PROXY": "http://proxy:3128",
@@ -172,7 +172,7 @@ def test_the_shell_environment_keeps_names_of_keys_never_their_values():
         b"AWS_ACCESS_KEY_ID=AKIASECRET\0AWS_PROFILE=dev\0PATH=/bin\0AWS_SECURITY_TOKEN=tok\0"
         b"AWS_CONFIG_FILE=/home/a/other\0AWS_SECRET_ACCESS_KEY=very\nsecret\0\n"
     )
-    names = si.parse_environment(payload)
+    names = identity_shell.parse_environment(payload)
     assert names == {
         "AWS_ACCESS_KEY_ID": None,
         "AWS_PROFILE": "dev",
@@ -180,7 +180,7 @@ def test_the_shell_environment_keeps_names_of_keys_never_their_values():
         "AWS_CONFIG_FILE": None,
         "AWS_SECRET_ACCESS_KEY": None,
     }
-    assert "AWS_SECURITY_TOKEN" in si.STATIC_KEY_VARS and "AWS_SECURITY_TOKEN" in si.REFUSED_ENV
+    assert "AWS_SECURITY_TOKEN" in aws_cli.STATIC_KEY_VARS and "AWS_SECURITY_TOKEN" in aws_cli.REFUSED_ENV
 
 
 def shell_binary(name):
@@ -208,8 +208,8 @@ def fake_home(tmp_path, bashrc=""):
 
 def run_shell(shell, home, cli, timeout=30):
     nonce = bp.new_nonce()
-    argv = si.shell_argv(shell) + [si.shell_script(cli, nonce, shell)]
-    env = {"HOME": home, "PATH": si.SAFE_PATH, "TERM": "dumb", "AWS_PROFILE": "dev", "AWS_ACCESS_KEY_ID": "AKIAX"}
+    argv = identity_shell.shell_argv(shell) + [identity_shell.shell_script(cli, nonce, shell)]
+    env = {"HOME": home, "PATH": aws_cli.SAFE_PATH, "TERM": "dumb", "AWS_PROFILE": "dev", "AWS_ACCESS_KEY_ID": "AKIAX"}
     return bp.run(argv, env, timeout, channel=True, cwd=home), nonce
 
 
@@ -217,19 +217,19 @@ def run_shell(shell, home, cli, timeout=30):
 def test_every_supported_shell_answers_over_its_channel(tmp_path, shell):
     home, cli = fake_home(tmp_path, "echo 'AWS_PROFILE=forged' ; echo noise >&2\n")
     done, nonce = run_shell(shell_binary(shell), home, cli)
-    names, code, out, err = si.shell_answer(done, nonce, shell)
+    names, code, out, err = identity_shell.shell_answer(done, nonce, shell)
     assert names == {"AWS_PROFILE": "dev", "AWS_ACCESS_KEY_ID": None}
     assert (code, json.loads(out)["Arn"], err) == (3, "arn:aws:sts::111111111111:assumed-role/R/a", "cli says no\n")
-    assert si.shell_argv("/usr/bin/fish") == ["/usr/bin/fish", "-l", "-i", "-c"]
-    assert si.shell_argv("/bin/sh") == ["/bin/sh", "-l", "-c"]
+    assert identity_shell.shell_argv("/usr/bin/fish") == ["/usr/bin/fish", "-l", "-i", "-c"]
+    assert identity_shell.shell_argv("/bin/sh") == ["/bin/sh", "-l", "-c"]
 
 
 # -- verdict rules: a shell check is never ok by default -------------------------------
 
 
 def verdict(done, nonce=None):
-    with pytest.raises(si.ShellCheckFailed) as failed:
-        si.shell_answer(done, nonce or bp.new_nonce(), "/bin/bash")
+    with pytest.raises(identity_shell.ShellCheckFailed) as failed:
+        identity_shell.shell_answer(done, nonce or bp.new_nonce(), "/bin/bash")
     return failed.value
 
 
@@ -265,7 +265,7 @@ def test_a_forged_frame_is_an_error_marked_forged():
 
 
 def test_through_a_real_shell_a_fake_dump_hang_or_forgery_is_never_ok(tmp_path, monkeypatch):
-    monkeypatch.setattr(si, "CLI_TIMEOUT", 2)
+    monkeypatch.setattr(aws_cli, "CLI_TIMEOUT", 2)
     cases = {
         "exits": ("echo 'AWS_PROFILE=dev'; exit 0\n", "no result", False),
         "forges": ("echo 'lcsso-%s env' >&3; exit 0\n" % ("0" * 32), "looked forged", True),
@@ -276,7 +276,7 @@ def test_through_a_real_shell_a_fake_dump_hang_or_forgery_is_never_ok(tmp_path, 
         acct = accounts.Account(name, os.getuid(), os.getgid(), (), home, "/bin/bash")
         rows = [dict(si._base_row("dev"), status="ok"), dict(si._base_row("x"), status="forbidden", message="no")]
         started = time.monotonic()
-        shell = si._shell(acct, {"login_shell": shell_binary("bash")}, cli, rows)
+        shell = identity_shell.shell_check(acct, {"login_shell": shell_binary("bash")}, cli, rows)
         assert time.monotonic() - started < 2 + bp.GRACE + 10
         assert shell["error"] and words in shell["error"] and shell["forged"] is forged, (name, shell)
         assert rows[0]["status"] == "error" and words in rows[0]["message"], (name, rows[0])
@@ -289,14 +289,14 @@ def test_shell_verdicts(tmp_path):
     home = str(tmp_path)
     (tmp_path / ".bashrc").write_text("# lab\nexport AWS_ACCESS_KEY_ID=AKIAX\nexport AWS_PROFILE=old\n")
     row = {"arn": "arn:a"}
-    keys = si.shell_verdict(home, {"AWS_ACCESS_KEY_ID": None, "AWS_PROFILE": "dev"}, {}, "dev", row)
+    keys = identity_shell.shell_verdict(home, {"AWS_ACCESS_KEY_ID": None, "AWS_PROFILE": "dev"}, {}, "dev", row)
     assert keys["variable"] == "AWS_ACCESS_KEY_ID"
     assert (keys["file"], keys["line"]) == (str(tmp_path / ".bashrc"), 2)
     assert "AKIAX" not in json.dumps(keys)
-    stray = si.shell_verdict(home, {"AWS_PROFILE": "old"}, {}, "dev", row)
+    stray = identity_shell.shell_verdict(home, {"AWS_PROFILE": "old"}, {}, "dev", row)
     assert stray["variable"] == "AWS_PROFILE" and stray["line"] == 3 and "not dev" in stray["message"]
-    assert si.shell_verdict(home, {"AWS_PROFILE": "dev"}, {"arn": "arn:a"}, "dev", row) is None
-    other = si.shell_verdict(home, {"AWS_PROFILE": "dev"}, {"arn": "arn:b"}, "dev", row)
+    assert identity_shell.shell_verdict(home, {"AWS_PROFILE": "dev"}, {"arn": "arn:a"}, "dev", row) is None
+    other = identity_shell.shell_verdict(home, {"AWS_PROFILE": "dev"}, {"arn": "arn:b"}, "dev", row)
     assert other["variable"] == "AWS_PROFILE" and "arn:b" in other["message"]
 
 
@@ -432,7 +432,7 @@ def test_an_env_override_row_shows_what_the_users_shell_gets_not_the_clean_check
     clean = dict(_row(), status="ok", checked="live", account_matches=True, role_matches=True)
     clean.update(account="111111111111", role="Developer", arn=json.loads(_ident("111111111111", "Developer"))["Arn"])
     spec = {"login_shell": shell_binary("bash"), "default_profile": "dev"}
-    shell = si._shell(acct, spec, str(cli), [clean])
+    shell = identity_shell.shell_check(acct, spec, str(cli), [clean])
     assert (shell["account"], shell["aws_profile"]) == ("022222222222", "other"), shell
     assert (clean["status"], clean["checked"]) == ("env_override", "shell")
     assert (clean["account"], clean["role"], clean["account_matches"], clean["role_matches"]) == (
@@ -449,10 +449,12 @@ def test_an_env_override_row_shows_what_the_users_shell_gets_not_the_clean_check
 
 def test_an_env_override_whose_shell_cli_fails_says_what_it_said():
     row = dict(_row(), status="ok", account="111111111111", role="Developer", arn="arn:x")
-    ident = si.shell_identity(255, "", "\naws: [ERROR]: An error occurred (InvalidClientTokenId) token=abc123\n")
+    ident = identity_shell.shell_identity(
+        255, "", "\naws: [ERROR]: An error occurred (InvalidClientTokenId) token=abc123\n"
+    )
     assert ident["account"] is None and "InvalidClientTokenId" in ident["message"]
     assert "abc123" not in ident["message"]  # the CLI's stderr is masked
-    si.as_the_shell_gets(row, ident, "AWS_ACCESS_KEY_ID is exported")
+    identity_shell.as_the_shell_gets(row, ident, "AWS_ACCESS_KEY_ID is exported")
     assert (row["status"], row["account"], row["role"], row["arn"]) == ("env_override", None, None, None)
     assert row["message"].startswith("AWS_ACCESS_KEY_ID is exported; in the user's shell the AWS CLI fails: ")
     assert row["message"].endswith("with --profile dev alone the check said ok (account 111111111111 role Developer)")
@@ -473,7 +475,7 @@ def test_a_cli_the_user_cannot_start_is_an_error_row_with_the_reason(tmp_path):
     cli = tmp_path / "aws"
     cli.write_text("#!/bin/sh\n")
     cli.chmod(0o600)
-    code, out, err = si._run_cli(str(cli), "dev", {"PATH": "/usr/bin:/bin"})
+    code, out, err = aws_cli.run_cli(str(cli), "dev", {"PATH": "/usr/bin:/bin"})
     assert code == 126 and out == "" and "could not be started as this user" in err
     row = si.apply_identity(dict(profile="dev", status=None), code, out, err, str(cli))
     assert row["status"] == "error" and "could not be started" in row["message"]
