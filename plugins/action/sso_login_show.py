@@ -14,7 +14,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.controller_only i
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_login_show_spec import ARGUMENT_SPEC
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import login_table
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.login_playbook import login_table
 
 display = Display()
 

@@ -33,7 +33,7 @@ _value:
   type: str
 """
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import as_filter, login_failures
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.login_playbook import as_filter, login_failures
 
 
 class FilterModule:

@@ -35,7 +35,7 @@ _value:
   elements: dict
 """
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import login_rows
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.login_playbook import login_rows
 
 
 def sso_login_rows(started, completed=None):

@@ -32,7 +32,7 @@ _value:
   elements: str
 """
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import as_filter, login_table
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.login_playbook import as_filter, login_table
 
 
 class FilterModule:

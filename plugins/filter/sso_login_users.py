@@ -8,7 +8,7 @@ name: sso_login_users
 short_description: The users of a host the labcloud.aws_sso.login playbook signs in
 version_added: 0.1.0
 description:
-  - Turns C(aws_sso_users) (names, or mappings with C(name)) into the C(users) option of
+  - Turns C(aws_sso_users) (names, or mappings with C(user)) into the C(users) option of
     M(labcloud.aws_sso.sso_login), narrowed to O(wanted) when given.
 options:
   _input:
@@ -35,7 +35,7 @@ _value:
   elements: dict
 """
 
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import as_filter, login_users
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.login_playbook import as_filter, login_users
 
 
 class FilterModule:

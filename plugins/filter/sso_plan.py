@@ -16,7 +16,9 @@ description:
   - Used by the C(labcloud.aws_sso.sso) role; see its documentation for the meaning of each field.
 options:
   _input:
-    description: C(aws_sso_users), a list of user names or mappings with C(name) and per-user fields.
+    description:
+      - C(aws_sso_users), a list of user names or mappings with C(user) and per-user fields.
+      - C(name) instead of C(user) works until 2.0.0, with a deprecation warning; both in one entry are refused.
     type: list
     elements: raw
     required: true

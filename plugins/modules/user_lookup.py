@@ -28,7 +28,7 @@ options:
   users:
     description:
       - The users to look up, as C(aws_sso_users) declares them, so the role variable can be given as it is.
-        An entry is a user name, or a mapping with C(name) (or C(user)); other keys are ignored.
+        An entry is a user name, or a mapping with C(user) (or C(name), its deprecated old key); other keys are ignored.
       - An entry that names no user is not looked up. This module only answers who exists; the planning filter
         P(labcloud.aws_sso.sso_plan#filter), which runs after it, refuses such an entry naming the field to fix.
     type: list
@@ -82,7 +82,7 @@ from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import l
 
 def _names(entries):
     for entry in entries:
-        name = entry.get("name", entry.get("user")) if isinstance(entry, dict) else entry
+        name = entry.get("user", entry.get("name")) if isinstance(entry, dict) else entry
         if isinstance(name, str) and name:
             yield name
 

@@ -13,11 +13,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-# The option hints are a file of their own; plugin_utils/sso_plan.py still
-# imports option_name_problems from here.
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_hints import (  # noqa: F401  # pylint: disable=unused-import
-    option_name_problems,
-)
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_values import (
     ACCOUNT_RE,
     ENDPOINT_EXAMPLE,

@@ -52,6 +52,8 @@ _MISPLACED = {
         "endpoint_url": "it goes under each service id, %s" % ENDPOINTS_EXAMPLE,
     },
 }
+# A users entry copied from the sso role's aws_sso_users, whose old key name: is deprecated.
+_USER_KEY_HINT = "the login name goes under user (the sso role's aws_sso_users spelt it name: before)"
 _ENTRY_SPECS = (("sso_sessions", SESSION_SPEC), ("profiles", PROFILE_SPEC), ("services", SERVICES_SPEC))
 
 
@@ -61,7 +63,7 @@ def _closest(key, spec):
     return matches[0] if matches else None
 
 
-def _unknown_key_problem(where, key, spec, misplaced_hint=None, other="settings"):
+def unknown_key_problem(where, key, spec, misplaced_hint=None, other="settings"):
     guess = _closest(key, spec) if isinstance(key, str) else None
     if misplaced_hint:
         hint = misplaced_hint
@@ -91,7 +93,7 @@ def _entry_problems(prefix, args, problems):
             for key in entry:
                 if key not in spec:
                     hint = misplaced.get(key) if isinstance(key, str) else None
-                    problems.append(_unknown_key_problem(label, key, spec, hint, other))
+                    problems.append(unknown_key_problem(label, key, spec, hint, other))
 
 
 def option_name_problems(args):
@@ -120,7 +122,13 @@ def option_name_problems(args):
         for key in entry:
             if key not in USER_SPEC:
                 problems.append(
-                    _unknown_key_problem(label, key, USER_SPEC, other="the options are %s" % ", ".join(USER_SPEC))
+                    unknown_key_problem(
+                        label,
+                        key,
+                        USER_SPEC,
+                        _USER_KEY_HINT if key == "name" else None,
+                        other="the options are %s" % ", ".join(USER_SPEC),
+                    )
                 )
         _entry_problems(label + ".", entry, problems)
     return problems

@@ -15,6 +15,7 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_plan import entry_user
 
 _NAME = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._@-]*\$?$")
 
@@ -38,15 +39,15 @@ def as_filter(function):
 
 def login_users(declared, wanted=None):
     """The sso_login `users` option for a host: the users of `declared`
-    (aws_sso_users: names or mappings with `name`), narrowed to `wanted`
+    (aws_sso_users: names or mappings with `user`), narrowed to `wanted`
     (login_users: a comma-separated string or a list) when given. With
     nothing declared, `wanted` is the list."""
     names = []
     for index, item in enumerate(declared or []):
-        name = item.get("name") if isinstance(item, dict) else item
+        name = entry_user(item)
         if not isinstance(name, str) or not _NAME.match(name):
             raise LoginInputError(
-                "aws_sso_users[%d]: %r is no user name; give a name or a mapping with name" % (index, item)
+                "aws_sso_users[%d]: %r is no user name; give a name or a mapping with user" % (index, item)
             )
         if name not in names:
             names.append(name)

@@ -15,18 +15,26 @@ from __future__ import annotations
 import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.utils.display import Display
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import missing_users_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import (
-    DeclarationError,
-    build,
-    check_region,
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError, build, check_region
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_hints import (
     option_name_problems,
+    unknown_key_problem,
 )
 
+# An entry's login name is under `user`, the word of every module's users
+# option; `name`, its older spelling, is read the same until 2.0.0.
+USER_KEY = "user"
+OLD_USER_KEY = "name"
+OLD_USER_KEY_MESSAGE = (
+    "aws_sso_users: the key name: of a user entry is deprecated; write user: instead "
+    "(- user: alice, the same key as the modules' users option)"
+)
 USER_FIELDS = (
-    "name",
+    USER_KEY,
     "state",
     "profiles",
     "default_profile",
@@ -72,30 +80,58 @@ def declaration_problems(sessions, profiles, services):
     return [_OPTION_RE.sub(lambda m: m.group(1) + _VARIABLE_OF[m.group(2)], problem) for problem in problems]
 
 
+def entry_user(entry):
+    """The login name an aws_sso_users entry gives: the entry itself, or its user (or old name) key."""
+    if isinstance(entry, dict):
+        return entry.get(USER_KEY, entry.get(OLD_USER_KEY))
+    return entry
+
+
 def _label(index, entry):
-    name = entry.get("name") if isinstance(entry, dict) else entry
+    name = entry_user(entry)
     return "aws_sso_users[%d]%s" % (index, " (%s)" % name if isinstance(name, str) and name else "")
+
+
+# What the unknown-key check compares a key with: the old key is accepted,
+# never suggested.
+_FIELD_SPEC = {field: {} for field in USER_FIELDS}
+
+
+def _entry(index, entry, problems):
+    """(the entry as a dict under the current keys, or None; whether it used the old key)."""
+    if isinstance(entry, str):
+        return {USER_KEY: entry}, False
+    if not isinstance(entry, dict):
+        problems.append("%s must be a user name or a mapping with user:" % _label(index, entry))
+        return None, False
+    label = _label(index, entry)
+    old = OLD_USER_KEY in entry
+    if old and USER_KEY in entry:
+        problems.append("%s gives both user and name; keep user: only (name: is its deprecated old spelling)" % label)
+    for key in entry:
+        if key not in _FIELD_SPEC and key != OLD_USER_KEY:
+            problems.append(
+                unknown_key_problem(label, key, _FIELD_SPEC, other="the fields are %s" % ", ".join(USER_FIELDS))
+            )
+    if old and USER_KEY not in entry:
+        entry = {USER_KEY if key == OLD_USER_KEY else key: value for key, value in entry.items()}
+    if not isinstance(entry.get(USER_KEY), str) or not entry.get(USER_KEY):
+        problems.append("%s.user is required: the user's login name" % label)
+    return entry, old
 
 
 def _entries(users, problems):
     """Users as dicts: a plain name is a user with every default."""
-    out = []
-    for index, entry in enumerate(users or []):
-        if isinstance(entry, str):
-            entry = {"name": entry}
-        if not isinstance(entry, dict):
-            problems.append("%s must be a user name or a mapping with name:" % _label(index, entry))
-            continue
-        unknown = sorted(set(entry) - set(USER_FIELDS))
-        if unknown:
-            problems.append(
-                "%s: %s not supported; the fields are %s"
-                % (_label(index, entry), ", ".join(unknown), ", ".join(USER_FIELDS))
-            )
-        if not isinstance(entry.get("name"), str) or not entry.get("name"):
-            problems.append("%s.name is required: the user's login name" % _label(index, entry))
-        out.append((index, entry))
-    names = [entry.get("name") for _index, entry in out]
+    out, old_key = [], False
+    for index, item in enumerate(users or []):
+        entry, old = _entry(index, item, problems)
+        old_key = old_key or old
+        if entry is not None:
+            out.append((index, entry))
+    if old_key:
+        # The same words for every host and user: Ansible shows them once per run.
+        Display().deprecated(OLD_USER_KEY_MESSAGE, version="2.0.0", collection_name="labcloud.aws_sso")
+    names = [entry.get(USER_KEY) for _index, entry in out]
     for name in sorted({n for n in names if isinstance(n, str) and names.count(n) > 1}):
         problems.append("aws_sso_users: %r is listed twice; list each user once" % name)
     return out
@@ -204,7 +240,7 @@ def plan(users, defaults, sessions, profiles, services=None, passwd=None, missin
     config, env, keys, identity, present, missing, logout = [], [], [], [], [], [], []
     for index, entry in entries:
         label = _label(index, entry)
-        name = entry.get("name")
+        name = entry.get(USER_KEY)
         if not isinstance(name, str) or not name:
             continue
         if passwd is not None and name not in passwd:

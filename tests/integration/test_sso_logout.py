@@ -114,7 +114,7 @@ def declaration(entry, testbed, state="present"):
                 "region": testbed.region,
             }
         ],
-        "aws_sso_users": [{"name": entry.pw_name, "state": state}],
+        "aws_sso_users": [{"user": entry.pw_name, "state": state}],
         "verify_cli_environment": dict(testbed.env),
         "aws_sso_install_cli": False,
         "aws_sso_verify": False,

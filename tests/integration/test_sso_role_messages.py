@@ -105,7 +105,7 @@ def test_keys_left_for_unmanaged_profiles_are_reported_per_user(tmp_path, users)
     run = run_role(
         tmp_path,
         '"000000000002"',
-        aws_sso_users=[{"name": users[0].pw_name, "remove_static_credentials": True}, users[1].pw_name],
+        aws_sso_users=[{"user": users[0].pw_name, "remove_static_credentials": True}, users[1].pw_name],
         aws_sso_static_keys_backup=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
@@ -119,3 +119,23 @@ def test_keys_left_for_unmanaged_profiles_are_reported_per_user(tmp_path, users)
         * 2
     ), run.stdout
     assert "notarealsecret" not in run.stdout + run.stderr
+
+
+def test_the_old_name_key_does_what_user_does_with_one_deprecation_warning(tmp_path, users):
+    def entries(key):
+        return [{key: users[0].pw_name, "default_profile": "dev"}, users[1].pw_name]
+
+    done = run_role(tmp_path, '"000000000002"', aws_sso_users=entries("user"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "DEPRECATION" not in done.stdout + done.stderr
+    again = run_role(tmp_path, '"000000000002"', aws_sso_users=entries("name"))
+    out = again.stdout + again.stderr
+    assert again.returncode == 0, out
+    # The same plan as the user: form, so nothing is left to change on either host.
+    assert re.findall(r"^ws\d .* changed=(\d+) ", again.stdout, re.MULTILINE) == ["0", "0"], out
+    # Two hosts planned with the old key, the same words on each: one warning for the run.
+    assert re.findall(r"^\[DEPRECATION WARNING\]: .*", out, re.MULTILINE) == [
+        "[DEPRECATION WARNING]: aws_sso_users: the key name: of a user entry is deprecated; write user: instead "
+        "(- user: alice, the same key as the modules' users option). This feature will be removed from collection "
+        "'labcloud.aws_sso' version 2.0.0."
+    ], out

@@ -145,7 +145,7 @@ def aws_cli(user_runnable_cli):
 def lab_variables(tmp_path, users, identity_center, aws_cli):
     signs_in, ignores, leaves = users
     return {
-        "aws_sso_users": [signs_in, ignores, {"name": leaves, "state": "absent"}],
+        "aws_sso_users": [signs_in, ignores, {"user": leaves, "state": "absent"}],
         "aws_sso_region": identity_center.region,
         "verify_cli_environment": identity_center.env,
         "verify_aws_cli": aws_cli,

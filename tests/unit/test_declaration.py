@@ -522,6 +522,13 @@ def test_entry_without_a_name_is_labelled_by_index():
     ]
 
 
+def test_a_users_entry_with_the_sso_roles_old_name_key_is_pointed_to_user():
+    assert option_name_problems(dict(users=[dict(name="alice")])) == [
+        "users[0]: name is not a supported option; the login name goes under user "
+        "(the sso role's aws_sso_users spelt it name: before)"
+    ]
+
+
 def test_unknown_top_level_options():
     args = dict(profile=[], sso_start_url="https://corp.awsapps.com/start", frobnicate=True)
     assert option_name_problems(args) == [

@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import sso_oidc
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_config import SsoConfig
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.sso_http import ServiceError
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import (
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.login_playbook import (
     LoginInputError,
     login_rows,
     login_table,
@@ -202,11 +202,13 @@ def test_poll_raises_other_errors(monkeypatch):
 
 
 def test_login_users_from_names_and_mappings_narrowed_by_login_users():
-    declared = ["alice", {"name": "bob", "profiles": ["dev"]}, "carol"]
+    declared = ["alice", {"user": "bob", "profiles": ["dev"]}, "carol"]
     assert login_users(declared) == [{"user": "alice"}, {"user": "bob"}, {"user": "carol"}]
     assert login_users(declared, "carol, alice") == [{"user": "carol"}, {"user": "alice"}]
     assert login_users(declared, ["bob", "zed"]) == [{"user": "bob"}]
     assert login_users([], "zed,zed") == [{"user": "zed"}]
+    # The deprecated key still names the user (the sso role's plan warns about it).
+    assert login_users([{"name": "bob"}]) == [{"user": "bob"}]
     with pytest.raises(LoginInputError, match="login_users"):
         login_users(declared, 42)
     with pytest.raises(LoginInputError, match=r"aws_sso_users\[1\]"):

@@ -7,7 +7,7 @@ from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_repo
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_html as fr_html
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_md as fr_md
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils import fleet_report_text as fr_text
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_login import (
+from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.login_playbook import (
     LoginInputError,
     login_failures,
     login_rows,

@@ -265,7 +265,7 @@ def test_the_sso_role_plans_one_sign_out_per_absent_user():
     sessions = [{"name": "lab", "sso_start_url": START, "sso_region": "eu-west-1"}]
     profiles = [{"name": "dev", "sso_session": "lab", "sso_account_id": "111111111111", "sso_role_name": "Dev"}]
     passwd = {"alice": [], "carol": [], "dave": []}
-    users = ["alice", {"name": "carol", "state": "absent"}, {"name": "dave", "state": "absent"}, "zed"]
+    users = ["alice", {"user": "carol", "state": "absent"}, {"user": "dave", "state": "absent"}, "zed"]
     out = plan(users, defaults, sessions, profiles, [], passwd, "skip")
     assert out["logout"] == [{"user": "carol"}, {"user": "dave"}]
     assert [e["user"] for e in out["identity"]] == ["alice"]

@@ -52,9 +52,9 @@ def test_a_list_of_names_gets_every_default():
 def test_per_user_fields_override_and_env_adds_to_the_labs():
     out = make(
         [
-            {"name": "alice", "profiles": ["prod"], "default_profile": "prod", "export_default_profile": True},
-            {"name": "bob", "env": {"EDITOR": "vim"}, "remove_static_credentials": True, "shells": ["zsh"]},
-            {"name": "carol", "env": "absent"},
+            {"user": "alice", "profiles": ["prod"], "default_profile": "prod", "export_default_profile": True},
+            {"user": "bob", "env": {"EDITOR": "vim"}, "remove_static_credentials": True, "shells": ["zsh"]},
+            {"user": "carol", "env": "absent"},
         ],
         env={"CLAUDE_CODE_USE_BEDROCK": "1"},
     )
@@ -71,7 +71,7 @@ def test_nothing_to_export_removes_the_block():
 
 
 def test_a_removed_user_loses_profiles_and_block():
-    out = make([{"name": "alice", "state": "absent", "profiles": ["dev"]}])
+    out = make([{"user": "alice", "state": "absent", "profiles": ["dev"]}])
     assert out["config"] == [{"user": "alice", "profiles": [{"name": "dev", "state": "absent"}]}]
     assert out["env"] == [{"user": "alice", "state": "absent"}]
 
@@ -111,17 +111,17 @@ def test_every_mistake_is_named_with_the_fix():
     with pytest.raises(PlanError) as info:
         make(
             [
-                {"name": "alice", "profiles": ["dev", "staging"]},
-                {"name": "bob", "default_profile": "prod", "profiles": ["dev"], "region": "Frankfurt"},
-                {"name": "carol", "env": {"AWS_PROFILE": "dev"}, "colour": "red"},
+                {"user": "alice", "profiles": ["dev", "staging"]},
+                {"user": "bob", "default_profile": "prod", "profiles": ["dev"], "region": "Frankfurt"},
+                {"user": "carol", "env": {"AWS_PROFILE": "dev"}, "colour": "red"},
                 "alice",
                 42,
             ]
         )
     assert info.value.problems == [
-        "aws_sso_users[2] (carol): colour not supported; the fields are name, state, profiles, default_profile, "
-        "region, env, shells, remove_static_credentials, exclusive, export_default_profile",
-        "aws_sso_users[4] must be a user name or a mapping with name:",
+        "aws_sso_users[2] (carol): colour is not a supported option; the fields are user, state, profiles, "
+        "default_profile, region, env, shells, remove_static_credentials, exclusive, export_default_profile",
+        "aws_sso_users[4] must be a user name or a mapping with user:",
         "aws_sso_users: 'alice' is listed twice; list each user once",
         "aws_sso_users[0] (alice).profiles names 'staging', not declared in aws_sso_profiles (declared: dev, prod); "
         "declare it there or fix the name",
@@ -130,6 +130,60 @@ def test_every_mistake_is_named_with_the_fix():
         "aws_sso_users[1] (bob).region 'Frankfurt' does not look like an AWS region; use a name such as us-east-1",
         "aws_sso_users[2] (carol).env sets AWS_PROFILE; use default_profile and region instead, "
         "which set them consistently",
+    ]
+
+
+@pytest.fixture
+def deprecations(monkeypatch, capsys):
+    """What the run shows as deprecation warnings: Ansible shows each text once per process, so start afresh."""
+    from ansible.utils.display import Display
+
+    monkeypatch.setattr(Display(), "_deprecations", set())
+    capsys.readouterr()
+    return lambda: [line for line in capsys.readouterr().err.splitlines() if "DEPRECATION" in line]
+
+
+def test_the_old_name_key_plans_the_same_with_one_deprecation_warning(deprecations):
+    new = make(
+        [
+            {"user": "alice", "profiles": ["prod"], "default_profile": "prod"},
+            "bob",
+            {"user": "carol", "state": "absent"},
+        ]
+    )
+    assert deprecations() == []
+    old = make(
+        [
+            {"name": "alice", "profiles": ["prod"], "default_profile": "prod"},
+            "bob",
+            {"name": "carol", "state": "absent"},
+        ]
+    )
+    assert old == new
+    # Another host's plan: the same words, so the run shows them once whatever its hosts and users.
+    make([{"name": "bob"}])
+    assert deprecations() == [
+        "[DEPRECATION WARNING]: aws_sso_users: the key name: of a user entry is deprecated; write user: instead "
+        "(- user: alice, the same key as the modules' users option). This feature will be removed from collection "
+        "'labcloud.aws_sso' version 2.0.0."
+    ]
+
+
+def test_an_entry_with_both_user_and_name_is_refused_before_anything_is_written():
+    with pytest.raises(PlanError) as info:
+        make(["alice", {"user": "bob", "name": "bob", "region": "eu-west-1"}])
+    assert info.value.problems == [
+        "aws_sso_users[1] (bob) gives both user and name; keep user: only (name: is its deprecated old spelling)"
+    ]
+
+
+def test_a_mistyped_key_of_an_entry_is_named_with_the_closest_field():
+    with pytest.raises(PlanError) as info:
+        make([{"usr": "alice"}, {"user": "bob", "regoin": "eu-west-1"}])
+    assert info.value.problems == [
+        "aws_sso_users[0]: usr is not a supported option; did you mean user?",
+        "aws_sso_users[0].user is required: the user's login name",
+        "aws_sso_users[1] (bob): regoin is not a supported option; did you mean region?",
     ]
 
 
@@ -167,16 +221,16 @@ def test_system_scope_writes_the_role_level_variables_once():
         "X": "1",
     }
     with pytest.raises(PlanError) as info:
-        plan([{"name": "alice", "region": "eu-west-1"}], DEFAULTS, SESSIONS, PROFILES, [], PASSWD, "fail", "system")
+        plan([{"user": "alice", "region": "eu-west-1"}], DEFAULTS, SESSIONS, PROFILES, [], PASSWD, "fail", "system")
     assert "aws_sso_users[0] (alice) sets region, but aws_sso_env_scope is system" in str(info.value)
 
 
 def test_identity_checks_what_each_user_gets_and_what_their_shell_selects():
     out = make(
         [
-            {"name": "alice", "profiles": ["prod"], "default_profile": "prod", "region": "eu-west-1"},
+            {"user": "alice", "profiles": ["prod"], "default_profile": "prod", "region": "eu-west-1"},
             "bob",
-            {"name": "carol", "state": "absent"},
+            {"user": "carol", "state": "absent"},
         ],
         default_profile="dev",
     )
