@@ -22,6 +22,8 @@ description:
     program is needed (macOS has none).
   - The playbooks C(setup) and C(login) send it as their first call to a host, which also tells whether the host
     can be reached; the role and the closing check then use its answer and do not ask again.
+  - The lookups run in a child process with a deadline (O(timeout)), so a name service that never answers (a hung
+    SSSD or LDAP server) fails this host's task with a message saying so, instead of stalling the run.
 author:
   - labcloud engineers (@labcloud)
 options:
@@ -34,6 +36,12 @@ options:
     type: list
     elements: raw
     required: true
+  timeout:
+    description:
+      - Seconds the host's user database may take to answer for all the users. At the deadline the lookup and
+        everything it started are ended and the task fails.
+    type: int
+    default: 60
 extends_documentation_fragment:
   - labcloud.aws_sso.attributes
   - labcloud.aws_sso.attributes.posix
@@ -77,7 +85,9 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import look_up
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account, look_up
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import run_as
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError, AsUserTimeout
 
 
 def _names(entries):
@@ -87,14 +97,41 @@ def _names(entries):
             yield name
 
 
+def _answer(names):
+    """What the child sends back: JSON, so the Account tuples become mappings."""
+    found, missing = look_up(names)
+    users = {name: dict(uid=acct.uid, gid=acct.gid, home=acct.home, shell=acct.shell) for name, acct in found.items()}
+    return dict(users=users, missing=missing)
+
+
+def bounded_look_up(names, timeout):
+    """look_up in a child of the task's own user with a deadline: NSS calls cannot be interrupted in process."""
+    try:
+        return run_as(account(), _answer, list(names), timeout=timeout)
+    except AsUserTimeout:
+        raise AsUserError(
+            "the host's user database did not answer within %d s (a hung SSSD, LDAP or NIS server?); "
+            "nothing was done on this host; fix its name service or raise timeout" % timeout
+        ) from None
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=dict(users=dict(type="list", elements="raw", required=True)),
+        argument_spec=dict(
+            users=dict(type="list", elements="raw", required=True),
+            timeout=dict(type="int", default=60),
+        ),
         supports_check_mode=True,
     )
-    found, missing = look_up(_names(module.params["users"]))
-    users = {name: dict(uid=acct.uid, gid=acct.gid, home=acct.home, shell=acct.shell) for name, acct in found.items()}
-    module.exit_json(changed=False, users=users, missing=missing)
+    if module.params["timeout"] < 1:
+        module.fail_json(
+            msg="timeout must be at least 1 (seconds for the whole lookup); got %d" % module.params["timeout"]
+        )
+    try:
+        answer = bounded_look_up(_names(module.params["users"]), module.params["timeout"])
+    except AsUserError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, **answer)
 
 
 if __name__ == "__main__":
