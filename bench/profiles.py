@@ -21,20 +21,15 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from harness import localhost_playbook, playbook_env
 
-from tests.testbed import idc  # noqa: E402
-from tests.testbed.paths import AWSCLI_LATEST, awscli_dist  # noqa: E402
-from tests.testbed.users import throwaway_users  # noqa: E402
-
-COLLECTIONS = REPO / "build" / "collections"
-PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+from tests.testbed import idc
+from tests.testbed.paths import AWSCLI_LATEST, awscli_dist
+from tests.testbed.users import throwaway_users
 
 
 def directory(accounts, roles):
@@ -68,17 +63,8 @@ def run_play(tmp, testbed, user, workers, prune=True):
             ]
         )
     )
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1")
-    command = [
-        str(PLAYBOOK),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        "ansible_python_interpreter=/usr/bin/python3",
-        str(play),
-    ]
+    env = playbook_env()
+    command = localhost_playbook(play)
     before = testbed.call_counts()
     started = time.monotonic()
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)

@@ -27,26 +27,22 @@ import collections
 import datetime
 import json
 import os
-import re
-import secrets
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from harness import (
+    CALLBACKS,
+    Hosts,
+    file_label,
+    mirror_vars,
+    playbook_env,
+    run_fleet_playbook,
+    write_section,
+)
 
-from tests.testbed import paths  # noqa: E402
-from tests.testbed.mirror import MirrorServer  # noqa: E402
+from tests.testbed.mirror import MirrorServer
 
-COLLECTIONS = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH") or REPO / "build" / "collections").resolve()
-VENV_BIN = Path(sys.executable).parent
-DOC = REPO / "docs" / "benchmarks.md"
 START, END = "<!-- setup-bench:start -->", "<!-- setup-bench:end -->"
-IMAGE = paths.IMAGES["bookworm"]
-VERSION = "2.38.5"
 # Targets from the issue: 40 users cost at most 1.5x one user; a re-run
 # downloads and changes nothing.
 USER_RATIO_TARGET = 1.5
@@ -72,73 +68,19 @@ LAB = {
 }
 
 
-def podman(*args, check=True):
-    return subprocess.run(["podman", *args], capture_output=True, text=True, check=check)
-
-
-class Hosts:
-    """Fresh containers with `users` lab users each, removed on exit;
-    run_args go to `podman run` (resource limits)."""
-
-    def __init__(self, count, users, run_args=()):
-        tag = secrets.token_hex(3)
-        self.names = ["bench-%s-%d" % (tag, i) for i in range(count)]
-        self.users = ["student%02d" % i for i in range(users)]
-        self.run_args = list(run_args)
-
-    def __enter__(self):
-        for name in self.names:
-            podman("run", "-d", "--name", name, "--network", "host", *self.run_args, IMAGE, "sleep", "infinity")
-            script = "for u in %s; do useradd -m -s /bin/bash $u; done" % " ".join(self.users)
-            podman("exec", name, "sh", "-c", script)
-        return self
-
-    def __exit__(self, *exc):
-        for name in self.names:
-            podman("rm", "-f", name, check=False)
-
-
 def run_setup(workdir, hosts, extra, label, playbook="labcloud.aws_sso.setup"):
-    # A comma in an inventory path makes ansible read it as a host list.
-    label = re.sub(r"[^A-Za-z0-9]+", "-", label)
-    inventory = workdir / ("inventory-%s.ini" % label)
-    inventory.write_text(
-        "[lab]\n"
-        + "".join(
-            "%s ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n" % n
-            for n in hosts.names
-        )
-    )
-    variables = workdir / ("vars-%s.json" % label)
-    variables.write_text(json.dumps(dict(LAB, aws_sso_users=hosts.users, **extra)))
-    timing = workdir / ("timing-%s.json" % label)
-    modules = workdir / ("modules-%s.log" % label)
+    timing = workdir / ("timing-%s.json" % file_label(label))
+    modules = workdir / ("modules-%s.log" % file_label(label))
     modules.unlink(missing_ok=True)
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_CALLBACK_PLUGINS=str(REPO / "bench" / "callback_plugins"),
+    env = playbook_env(
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
         ANSIBLE_CALLBACKS_ENABLED="bench_timing,bench_modules",
-        ANSIBLE_NOCOLOR="1",
         ANSIBLE_HOST_KEY_CHECKING="False",
         BENCH_TIMING_FILE=str(timing),
         BENCH_MODULE_LOG=str(modules),
     )
-    command = [
-        str(VENV_BIN / "ansible-playbook"),
-        playbook,
-        "-i",
-        str(inventory),
-        "-f",
-        str(max(len(hosts.names), 1)),
-        "-e",
-        "@%s" % variables,
-    ]
-    started = time.perf_counter()
-    run = subprocess.run(command, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if run.returncode != 0:
-        raise SystemExit("%s failed (%s):\n%s%s" % (playbook, label, run.stdout[-6000:], run.stderr[-3000:]))
+    variables = dict(LAB, aws_sso_users=hosts.users, **extra)
+    run, wall = run_fleet_playbook(workdir, playbook, label, hosts.names, variables, env, max(len(hosts.names), 1))
     tasks = json.loads(timing.read_text())
     if not any(t["name"].startswith("labcloud.aws_sso.sso :") for t in tasks):
         raise SystemExit(
@@ -176,17 +118,6 @@ def measure(workdir, hosts, extra, label, mirror):
     return out
 
 
-def mirror_vars(mirror, workdir):
-    return {
-        "awscli_version": VERSION,
-        "awscli_download_on_controller": True,
-        "awscli_controller_cache_dir": str(workdir / "controller-cache"),
-        "awscli_base_url": mirror.url,
-        "awscli_gpg_key_src": str(paths.GPG / "test-signing.asc"),
-        "awscli_gpg_fingerprint": (paths.GPG / "test-signing.fpr").read_text().strip(),
-    }
-
-
 def fmt_row(label, result):
     first, rerun = result["first"], result["rerun"]
     return "| %s | %.1f s | %.1f s | %d | %.1f s | %.1f s | %d | %d | %d | %.1f s | %d |" % (
@@ -206,7 +137,6 @@ def fmt_row(label, result):
 
 def report(results, command):
     lines = [
-        START,
         "",
         "## `labcloud.aws_sso.setup` on container hosts",
         "",
@@ -262,19 +192,8 @@ def report(results, command):
                 ),
             )
         )
-    lines += ["", END]
+    lines += [""]
     return "\n".join(lines)
-
-
-def write_docs(section, start=START, end=END):
-    text = DOC.read_text()
-    if start in text:
-        head, rest = text.split(start, 1)
-        tail = rest.split(end, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text)
 
 
 def main(argv=None):
@@ -301,7 +220,7 @@ def main(argv=None):
     section = report(results, command)
     print(section)
     if args.write_docs:
-        write_docs(section)
+        write_section(section, START, END)
 
 
 if __name__ == "__main__":

@@ -22,23 +22,24 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
+from harness import (
+    AWSCLI_VERSION,
+    Hosts,
+    json_document,
+    mirror_vars,
+    playbook_env,
+    run_fleet_playbook,
+    write_section,
+)
 
-from setup_fleet import COLLECTIONS, VENV_BIN, Hosts, mirror_vars, podman  # noqa: E402
-
-from tests.testbed import idc  # noqa: E402
-from tests.testbed.mirror import MirrorServer  # noqa: E402
+from tests.testbed import fleet, idc
+from tests.testbed.mirror import MirrorServer
 
 START, END = "<!-- verify-bench:start -->", "<!-- verify-bench:end -->"
 TOKEN_TARGET_MS = 50
@@ -69,41 +70,12 @@ def directory(users):
 
 
 def playbook(workdir, playbook_name, host_names, variables, label, forks):
-    inventory = workdir / ("inventory-%s.ini" % label)
-    inventory.write_text(
-        "[lab]\n"
-        + "".join(
-            "%s ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n" % n
-            for n in host_names
-        )
-    )
-    varfile = workdir / ("vars-%s.json" % label)
-    varfile.write_text(json.dumps(variables))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-    )
-    command = [
-        str(VENV_BIN / "ansible-playbook"),
-        playbook_name,
-        "-i",
-        str(inventory),
-        "-f",
-        str(forks),
-        "-e",
-        "@%s" % varfile,
-    ]
-    started = time.perf_counter()
-    run = subprocess.run(command, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if run.returncode != 0:
-        raise SystemExit("%s failed (%s):\n%s%s" % (playbook_name, label, run.stdout[-6000:], run.stderr[-3000:]))
-    # The report's table is printed before the json callback's document.
-    lines = run.stdout.splitlines(keepends=True)
-    start = next(i for i, line in enumerate(lines) if line.rstrip() == "{")
-    return wall, json.loads("".join(lines[start:]))
+    env = playbook_env(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    run, wall = run_fleet_playbook(workdir, playbook_name, label, host_names, variables, env, forks)
+    document = json_document(run.stdout)
+    if document is None:
+        raise SystemExit("%s printed no json document (%s):\n%s" % (playbook_name, label, run.stdout[-6000:]))
+    return wall, document
 
 
 def identity_results(output):
@@ -117,28 +89,10 @@ def identity_results(output):
 
 
 def sign_in_everyone(hosts, testbed):
-    env = [f"{k}={v}" for k, v in testbed.env.items()]
+    login = ["aws", "sso", "login", "--no-browser", "--use-device-code", "--sso-session", "lab"]
     for name in hosts.names:
         for user in hosts.users:
-            argv = [
-                "podman",
-                "exec",
-                "--user",
-                user,
-                name,
-                "env",
-                "-i",
-                f"HOME=/home/{user}",
-                "PATH=/usr/local/bin:/usr/bin:/bin",
-                *env,
-                "aws",
-                "sso",
-                "login",
-                "--no-browser",
-                "--use-device-code",
-                "--sso-session",
-                "lab",
-            ]
+            argv = fleet.user_argv(name, user, *login, env=testbed.env)
             result = idc.browserless_login(argv, {"PATH": os.environ["PATH"]}, testbed, user)
             if result.returncode != 0:
                 raise SystemExit("sign-in of %s on %s failed: %r" % (user, name, result))
@@ -148,7 +102,7 @@ def cli_startup(host):
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        podman("exec", host, "/usr/local/bin/aws", "--version")
+        fleet.podman("exec", host, "/usr/local/bin/aws", "--version", check=True)
         times.append(time.perf_counter() - started)
     return min(times)
 
@@ -215,14 +169,14 @@ def main(argv=None):
     live_six = measured[("live", "6 hosts x 3 users")]
     section = "\n".join(
         [
-            START,
             "",
             "## `labcloud.aws_sso.verify` on container hosts",
             "",
             "Measured %s on this machine (%d cores) with `python bench/verify_fleet.py`."
             % (datetime.date.today(), os.cpu_count()),
             "Six fresh containers of the Debian 12 test image, three users each with one SSO profile, all signed in",
-            "through the real CLI 2.38.5 against the local Identity Center. Each run is the second of two; `per user`",
+            "through the real CLI %s against the local Identity Center. Each run is the second of two; `per user`"
+            % AWSCLI_VERSION,
             "is the module's own time for a user on the host (`duration_ms`: reading the config and token cache as",
             "the user, and for `live` the CLI run).",
             "",
@@ -256,18 +210,11 @@ def main(argv=None):
                 live_six["wall"] / measured[("live", "1 host x 1 user")]["wall"],
             ),
             "",
-            END,
         ]
     )
     print(section)
     if args.write_docs:
-        text = (REPO / "docs" / "benchmarks.md").read_text()
-        if START in text:
-            head, rest = text.split(START, 1)
-            text = head + section + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        (REPO / "docs" / "benchmarks.md").write_text(text)
+        write_section(section, START, END)
 
 
 if __name__ == "__main__":

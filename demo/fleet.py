@@ -40,13 +40,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.testbed import idc, paths  # noqa: E402
+from tests.testbed import fleet, idc, paths  # noqa: E402
 from tests.testbed.mirror import MirrorServer  # noqa: E402
 
 DEMO = REPO / "demo"
 LABEL = "labcloud.demo"
-HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-USER_PATH = "/usr/local/bin:/usr/bin:/bin"
+HOST_PATH = fleet.HOST_PATH
 
 # The fleet: workstation -> (image, users). Who signs in and what each user
 # has is the story the report tells.
@@ -95,7 +94,12 @@ class Demo:
         self.prefix = f"{args.prefix}-{self.run_id}"
         self.work = Path(tempfile.mkdtemp(prefix="labcloud-fleet-demo."))
         self.report_dir = Path(args.report_dir).resolve()
-        self.containers = []
+        self.hosts = fleet.Fleet(
+            {self.container(host): paths.IMAGES[codename] for host, (codename, _users) in FLEET.items()},
+            # The pid label tells a later run whether the owner is still alive.
+            labels={LABEL: self.run_id, f"{LABEL}.pid": os.getpid()},
+            runner=self.podman,
+        )
         self.children = set()
         self.children_lock = threading.Lock()
         self.mirror = None
@@ -205,11 +209,9 @@ class Demo:
     def remove_stale_containers(self):
         """Containers of an earlier demo that was killed outright (SIGKILL
         leaves no chance to clean up): gone once their owner process is."""
-        res = self.podman("ps", "-a", "--filter", f"label={LABEL}", "--format", "{{.Names}} {{.Labels}}", check=False)
         stale = []
-        for line in res.stdout.splitlines():
-            name, _sep, labels = line.partition(" ")
-            owner = _label_value(labels, f"{LABEL}.pid")
+        for name, labels in fleet.labelled(LABEL, runner=self.podman).items():
+            owner = fleet.label_value(labels, f"{LABEL}.pid")
             if owner is None or not _is_demo_process(owner):
                 stale.append(name)
         if stale:
@@ -221,16 +223,7 @@ class Demo:
             stale = self.remove_stale_containers()
             if stale:
                 s.note(f"removed {len(stale)} container(s) left by a killed demo: {' '.join(stale)}")
-            for host, (codename, _users) in FLEET.items():
-                name = f"{self.prefix}-{host}"
-                # Recorded before it exists: an interrupt during `podman run`
-                # must still remove it.
-                self.containers.append(name)
-                self.podman(
-                    "run", "-d", "--network", "host", "--name", name,
-                    "--label", f"{LABEL}={self.run_id}", "--label", f"{LABEL}.pid={os.getpid()}",
-                    paths.IMAGES[codename],
-                )  # fmt: skip
+            self.hosts.start()
             with ThreadPoolExecutor(len(FLEET)) as pool:
                 for future in [pool.submit(self._add_users, h) for h in FLEET]:
                     future.result()
@@ -240,9 +233,8 @@ class Demo:
 
     def _add_users(self, host):
         users = FLEET[host][1]
-        script = ["set -e"]
+        script = ["set -e", fleet.useradd_script(users)]
         for user in users:
-            script.append(f"useradd --create-home --shell /bin/bash {user}")
             if user == "grace":
                 script.append(
                     "{ cat <<'EOF'; cat /home/grace/.bashrc; } > /tmp/bashrc && "
@@ -255,22 +247,16 @@ class Demo:
     def container(self, host):
         return f"{self.prefix}-{host}"
 
+    @property
+    def containers(self):
+        return self.hosts.started
+
     def write_inventory(self):
         hosts = {}
         for host, (_codename, users) in FLEET.items():
-            entries = [{"name": u, **USER_FIELDS.get(u, {})} if u in USER_FIELDS else u for u in users]
+            entries = [{"user": u, **USER_FIELDS.get(u, {})} if u in USER_FIELDS else u for u in users]
             hosts[host] = {"ansible_host": self.container(host), "aws_sso_users": entries}
-        inventory = {
-            "all": {
-                "vars": {
-                    "ansible_connection": "containers.podman.podman",
-                    "ansible_python_interpreter": "/usr/bin/python3",
-                },
-                "hosts": hosts,
-            }
-        }
-        path = self.work / "inventory.json"
-        path.write_text(json.dumps(inventory, indent=2))
+        path = fleet.write_inventory(self.work / "inventory.json", hosts)
         endpoints = self.testbed.env
         local = {
             # The installer mirror and its test signing key stand in for
@@ -316,13 +302,7 @@ class Demo:
             s.note(f"full log: {self.work / 'setup.log'}")
 
     def user_argv(self, host, user, command):
-        """command in user's login shell, started with an empty environment
-        as a fresh SSH session would be: all they get is what their files set."""
-        return [
-            "podman", "exec", "--user", user, "--workdir", f"/home/{user}", self.container(host),
-            "env", "-i", f"HOME=/home/{user}", f"USER={user}", f"LOGNAME={user}", f"PATH={USER_PATH}",
-            "LANG=C.UTF-8", "bash", "-lc", command,
-        ]  # fmt: skip
+        return fleet.login_shell_argv(self.container(host), user, command)
 
     def sign_in(self):
         with self.step("Sign-ins: `aws sso login --use-device-code`, each code approved as its user") as s:
@@ -378,15 +358,7 @@ class Demo:
             children = list(self.children)
         for proc in children:
             self._stop_group(proc)
-        if self.containers:
-            subprocess.run(
-                ["podman", "rm", "-f", "--ignore", *self.containers],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                env={"PATH": HOST_PATH},
-                timeout=180,
-                check=False,
-            )
+        self.hosts.remove()
         if self.testbed is not None:
             self.testbed.stop()
         if self.mirror is not None:
@@ -430,15 +402,6 @@ class _Step:
         elif not issubclass(kind, Interrupted):
             self.demo.say(f"      FAILED after {took:.1f} s")
         return False
-
-
-def _label_value(labels, key):
-    # podman prints labels as map[k1:v1 k2:v2]
-    for item in labels.strip().removeprefix("map[").removesuffix("]").split():
-        k, _sep, v = item.partition(":")
-        if k == key:
-            return v
-    return None
 
 
 def _is_demo_process(pid):

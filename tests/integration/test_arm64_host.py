@@ -35,20 +35,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.testbed import awscli, idc, paths
+from tests.testbed import awscli, fleet, idc, paths
 
 HOST = "arm1"
 VERSION = paths.AWSCLI_LATEST
 SANDBOX = "111111111111"
 # alice signs in (her directory user has Developer); bob never does.
 SIGNS_IN, SIGNED_OUT = "alice", "bob"
-HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-HOST_ENV = {"PATH": HOST_PATH}
+HOST_PATH = fleet.HOST_PATH
 BIN = Path(sys.executable).parent
-
-
-def _podman(*args, timeout=120):
-    return subprocess.run(["podman", *args], capture_output=True, text=True, timeout=timeout, env=HOST_ENV, check=False)
 
 
 class Arm64Lab:
@@ -58,7 +53,8 @@ class Arm64Lab:
         self.work = work
         self.testbed = testbed
         self.mirror = mirror
-        self.container = f"arm64host-{secrets.token_hex(4)}"
+        self.hosts = fleet.Fleet({f"arm64host-{secrets.token_hex(4)}": paths.ARM64_IMAGE})
+        self.container = self.hosts.names[0]
         self.results = {}
         self.timings = {}
         self.error = None
@@ -74,7 +70,7 @@ class Arm64Lab:
         return result
 
     def in_host(self, *argv):
-        return _podman("exec", self.container, "env", "-i", f"PATH={HOST_PATH}", "LANG=C.UTF-8", *argv, timeout=300)
+        return fleet.exec_root(self.container, *argv)
 
     def playbook(self, name, report_dir):
         variables = self.variables(report_dir)
@@ -97,21 +93,8 @@ class Arm64Lab:
         return result
 
     def inventory(self):
-        path = self.work / "inventory.json"
-        path.write_text(
-            json.dumps(
-                {
-                    "all": {
-                        "vars": {
-                            "ansible_connection": "containers.podman.podman",
-                            "ansible_python_interpreter": "/usr/bin/python3",
-                        },
-                        "hosts": {HOST: {"ansible_host": self.container, "aws_sso_users": [SIGNS_IN, SIGNED_OUT]}},
-                    }
-                }
-            )
-        )
-        return path
+        hosts = {HOST: {"ansible_host": self.container, "aws_sso_users": [SIGNS_IN, SIGNED_OUT]}}
+        return fleet.write_inventory(self.work / "inventory.json", hosts)
 
     def variables(self, report_dir):
         region = self.testbed.region
@@ -151,22 +134,13 @@ class Arm64Lab:
         }
 
     def sign_in(self, user):
-        argv = ["podman", "exec", "--user", user, "--workdir", f"/home/{user}", self.container]
-        argv += [
-            "env",
-            "-i",
-            f"HOME=/home/{user}",
-            f"USER={user}",
-            f"LOGNAME={user}",
-            "PATH=/usr/local/bin:/usr/bin:/bin",
-        ]
-        argv += ["LANG=C.UTF-8", "bash", "-lc", "aws sso login --no-browser --use-device-code --sso-session lab"]
-        return idc.browserless_login(argv, HOST_ENV, self.testbed, user, timeout=180)
+        argv = fleet.login_shell_argv(
+            self.container, user, "aws sso login --no-browser --use-device-code --sso-session lab"
+        )
+        return idc.browserless_login(argv, fleet.HOST_ENV, self.testbed, user, timeout=180)
 
     def run(self):
-        self.step(
-            "start", lambda: _podman("run", "-d", "--network", "host", "--name", self.container, paths.ARM64_IMAGE)
-        )
+        self.step("start", lambda: self.hosts.start_one(self.container, check=False))
         self.step("uname", lambda: self.in_host("uname", "-m"))
         # The interpreter the inventory gives Ansible for the modules.
         self.step(
@@ -174,9 +148,7 @@ class Arm64Lab:
         )
         self.step(
             "users",
-            lambda: self.in_host(
-                "sh", "-c", f"useradd -m -s /bin/bash {SIGNS_IN} && useradd -m -s /bin/bash {SIGNED_OUT}"
-            ),
+            lambda: self.in_host("sh", "-c", fleet.useradd_script([SIGNS_IN, SIGNED_OUT])),
         )
         self.mirror.reset_stats()
         self.step("setup", lambda: self.playbook("setup", self.work / "setup-report"))
@@ -188,7 +160,7 @@ class Arm64Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, identity_center, awscli_mirror):
-    if _podman("image", "exists", paths.ARM64_IMAGE).returncode:
+    if fleet.missing_images([paths.ARM64_IMAGE]):
         pytest.fail(f"test host image {paths.ARM64_IMAGE} missing; run bash tests/testbed/hosts.sh (make testbed)")
     lab = Arm64Lab(tmp_path_factory.mktemp("arm64"), identity_center, awscli_mirror)
     started = time.monotonic()
@@ -208,7 +180,7 @@ def lab(tmp_path_factory, identity_center, awscli_mirror):
         yield lab
     finally:
         # Also after an interrupt: a host left running would keep its CPU.
-        _podman("rm", "-f", lab.container, timeout=120)
+        lab.hosts.remove()
 
 
 def _result(lab, name):

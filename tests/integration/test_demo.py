@@ -19,10 +19,9 @@ import urllib.request
 
 import pytest
 
-from tests.testbed import paths
+from tests.testbed import fleet, paths
 
 FLEET_PY = paths.REPO / "demo" / "fleet.py"
-HOST_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 # Secrets the demo handles: none may reach its output.
 GRACE_KEY_ID = "AKIAGRACEEXPORTED001"
 GRACE_SECRET = "gracesecret000000000000000000000000000001"
@@ -36,14 +35,7 @@ def _fleet_module():
 
 
 def _containers(prefix):
-    res = subprocess.run(
-        ["podman", "ps", "-a", "--format", "{{.Names}}"],
-        capture_output=True,
-        text=True,
-        env=HOST_ENV,
-        timeout=60,
-        check=True,
-    )
+    res = fleet.podman("ps", "-a", "--format", "{{.Names}}", timeout=60, check=True)
     return [n for n in res.stdout.split() if n.startswith(prefix + "-")]
 
 
@@ -123,14 +115,14 @@ def _report(demo_run):
 
 
 def test_demo_reports_each_users_status(demo_run):
-    fleet = _fleet_module()
+    demo = _fleet_module()
     report = _report(demo_run)
     got = {(r["host"], r["user"], r["profile"]): r["status"] for r in report["rows"]}
     expected = {}
-    for host, (_codename, users) in fleet.FLEET.items():
+    for host, (_codename, users) in demo.FLEET.items():
         for user in users:
-            for profile in fleet.USER_FIELDS.get(user, {}).get("profiles", ["dev"]):
-                expected[(host, user, profile)] = fleet.EXPECTED[user]
+            for profile in demo.USER_FIELDS.get(user, {}).get("profiles", ["dev"]):
+                expected[(host, user, profile)] = demo.EXPECTED[user]
     assert got == expected
     assert report["hosts"] == 3 and report["users"] == 9
     assert {k: v for k, v in report["totals"].items() if v} == {

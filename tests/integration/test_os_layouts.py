@@ -31,7 +31,7 @@ import pytest
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils import shell_facts
 from tests.integration.test_shell_env import SHELLS
-from tests.testbed import os_layouts, paths
+from tests.testbed import fleet, os_layouts, paths
 
 ENV = {"AWS_PROFILE": "lab-dev", "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"}
 USER = os_layouts.USER
@@ -53,7 +53,7 @@ TIMINGS = {}
 
 @pytest.fixture(scope="module", params=sorted(os_layouts.LAYOUTS))
 def host(request):
-    if os_layouts.podman("image", "exists", paths.IMAGES["bookworm"]).returncode:
+    if fleet.missing_images([paths.IMAGES["bookworm"]]):
         pytest.fail("test host image missing: %s; run bash tests/testbed/hosts.sh" % paths.IMAGES["bookworm"])
     started = time.monotonic()
     name = os_layouts.start(request.param, prefix="oslayout19")
@@ -68,10 +68,7 @@ def host(request):
 
 def run_module(tmp_path, name, **options):
     """labcloud.aws_sso.shell_env on the container, through ansible-playbook; returns the registered result."""
-    inventory = tmp_path / "inventory"
-    inventory.write_text(
-        "%s ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n" % name
-    )
+    inventory = fleet.write_inventory(tmp_path / "inventory.json", [name])
     play = tmp_path / "play.yml"
     play.write_text(
         json.dumps([dict(hosts="all", gather_facts=False, tasks=[{"labcloud.aws_sso.shell_env": options}])])
@@ -123,16 +120,16 @@ def seen(name, family, ssh_client=None):
         "echo '%s'; : | %s || echo 'exit status '$?\n" % (marker % index, shlex.join(argv(family, way, ssh_client)))
         for index, way in enumerate(WAYS)
     )
-    run = os_layouts.podman("exec", "--user", USER, "--workdir", HOME, name, "sh", "-c", script)
-    assert run.returncode == 0, (family, run.stderr.decode())
+    run = fleet.podman("exec", "--user", USER, "--workdir", HOME, name, "sh", "-c", script)
+    assert run.returncode == 0, (family, run.stderr)
     out = {}
-    parts = re.split(r"^=== way (\d+) ===$", run.stdout.decode(), flags=re.M)[1:]
+    parts = re.split(r"^=== way (\d+) ===$", run.stdout, flags=re.M)[1:]
     for index, text in zip(parts[0::2], parts[1::2]):
         way = list(WAYS)[int(index)]
-        assert "exit status" not in text, (family, way, text, run.stderr.decode())
+        assert "exit status" not in text, (family, way, text, run.stderr)
         env = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
         out[way] = {k: v for k, v in env.items() if k in ENV}
-    assert list(out) == list(WAYS), run.stdout.decode()
+    assert list(out) == list(WAYS), run.stdout
     return out
 
 
@@ -146,7 +143,7 @@ def expected(family):
 
 def snapshot(name):
     """sha256 of every regular file under /etc and /home, and the target of every link there."""
-    run = os_layouts.podman(
+    run = fleet.podman(
         "exec",
         name,
         "sh",
@@ -154,15 +151,15 @@ def snapshot(name):
         "find /etc /home -xdev -type f -print0 | sort -z | xargs -0 sha256sum; "
         "find /etc /home -xdev -type l -printf '%p -> %l\\n' | sort",
     )
-    assert run.returncode == 0, run.stderr.decode()
-    return run.stdout.decode().splitlines()
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
 
 
 def test_the_layout_is_what_it_claims_and_reads_nothing_of_ours_yet(host):
     family, name = host
-    os_release = os_layouts.podman("exec", name, "cat", "/etc/os-release").stdout.decode()
+    os_release = fleet.podman("exec", name, "cat", "/etc/os-release").stdout
     assert shell_facts.family_of(system="Linux", os_release=os_release) == family
-    listing = os_layouts.podman("exec", name, "ls", "-a", "/etc/skel", "/etc").stdout.decode().split()
+    listing = fleet.podman("exec", name, "ls", "-a", "/etc/skel", "/etc").stdout.split()
     assert ("bashrc" in listing) == (family == "redhat")
     assert ("bash.bashrc" in listing) == (family != "redhat")
     assert seen(name, family) == {way: {} for way in WAYS}

@@ -15,12 +15,12 @@ import hashlib
 import json
 import secrets
 import shlex
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.testbed import fleet as pods
 from tests.testbed import idc, paths
 
 VERSION = "2.38.5"
@@ -30,25 +30,12 @@ SANDBOX = "111111111111"
 # Each host signs in as its own directory user, so that per-user lifetime
 # changes on one host cannot disturb the other.
 IDC_USER = {"bookworm": "carol", "trixie": "dave"}
-HOST_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-
-
-def _podman(*args, timeout=120, input_text=None):
-    return subprocess.run(
-        ["podman", *args],
-        input=input_text,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=HOST_ENV,
-        check=False,
-    )
 
 
 def _require_images():
     """The images come from tests/testbed/hosts.sh (make testbed); a missing
     one is a broken test ground, not a reason to skip."""
-    missing = [i for i in paths.IMAGES.values() if _podman("image", "exists", i).returncode]
+    missing = pods.missing_images(paths.IMAGES.values())
     if missing:
         pytest.fail(f"test host images missing: {missing}; run bash tests/testbed/hosts.sh")
 
@@ -56,10 +43,11 @@ def _require_images():
 class Host:
     """One container and the record of what happened on it."""
 
-    def __init__(self, distro, testbed, mirror_url):
+    def __init__(self, distro, testbed, mirror_url, hosts):
         self.distro = distro
         self.image = paths.IMAGES[distro]
-        self.name = f"smoke-{distro}-{secrets.token_hex(4)}"
+        self.name = hosts.add(f"smoke-{distro}-{secrets.token_hex(4)}", self.image)
+        self.hosts = hosts
         self.testbed = testbed
         self.mirror_url = mirror_url
         self.idc_user = IDC_USER[distro]
@@ -75,55 +63,20 @@ class Host:
         return result
 
     def root_sh(self, script, timeout=300):
-        # env -i: nothing of podman's or the image's environment leaks in.
-        return _podman(
-            "exec",
-            self.name,
-            "env",
-            "-i",
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME=/root",
-            "LANG=C.UTF-8",
-            "sh",
-            "-c",
-            script,
-            timeout=timeout,
-        )
+        return pods.exec_root(self.name, "sh", "-c", script, timeout=timeout)
 
-    def user_argv(self, *aws_args):
-        env = [f"{k}={v}" for k, v in self.testbed.env.items()]
-        return [
-            "podman",
-            "exec",
-            self.name,
-            "sudo",
-            "-u",
-            UNIX_USER,
-            "-H",
-            "env",
-            "-i",
-            f"HOME=/home/{UNIX_USER}",
-            "PATH=/usr/local/bin:/usr/bin:/bin",
-            "LANG=C.UTF-8",
-            "AWS_PAGER=",
-            *env,
-            "aws",
-            *aws_args,
-        ]
+    def _user_env(self):
+        return {"AWS_PAGER": "", **self.testbed.env}
 
     def user_aws(self, *aws_args, timeout=120):
-        return subprocess.run(
-            self.user_argv(*aws_args),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=HOST_ENV,
-            check=False,
-        )
+        return pods.exec_user(self.name, UNIX_USER, "aws", *aws_args, env=self._user_env(), timeout=timeout)
 
     def login(self):
-        argv = self.user_argv("sso", "login", "--use-device-code", "--no-browser", "--sso-session", "lab")
-        return idc.browserless_login(argv, HOST_ENV, self.testbed, self.idc_user)
+        argv = pods.user_argv(
+            self.name, UNIX_USER, "aws", "sso", "login", "--use-device-code", "--no-browser", "--sso-session", "lab",
+            env=self._user_env(),
+        )  # fmt: skip
+        return idc.browserless_login(argv, pods.HOST_ENV, self.testbed, self.idc_user)
 
     # -- the journey --------------------------------------------------------------
 
@@ -144,12 +97,9 @@ class Host:
 
     def _run(self):
         total = time.monotonic()
-        self._step(
-            "start",
-            lambda: _podman("run", "-d", "--network", "host", "--name", self.name, self.image),
-        )
+        self._step("start", lambda: self.hosts.start_one(self.name, check=False))
         key = paths.GPG / "test-signing.asc"
-        self._step("copy key", lambda: _podman("cp", str(key), f"{self.name}:/tmp/"))
+        self._step("copy key", lambda: pods.podman("cp", str(key), f"{self.name}:/tmp/"))
         fpr = (paths.GPG / "test-signing.fpr").read_text().strip()
         self._step("install", lambda: self.root_sh(self._install_script(fpr)))
         self._step("version", lambda: self.root_sh("aws --version && command -v aws"))
@@ -241,7 +191,9 @@ cd / && rm -rf "$work"
 @pytest.fixture(scope="module")
 def fleet(identity_center, awscli_mirror):
     _require_images()
-    hosts = {d: Host(d, identity_center, awscli_mirror.url) for d in paths.IMAGES}
+    # Each host starts its container as its first step, in its own thread.
+    containers = pods.Fleet({})
+    hosts = {d: Host(d, identity_center, awscli_mirror.url, containers) for d in paths.IMAGES}
     started = time.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
@@ -255,8 +207,7 @@ def fleet(identity_center, awscli_mirror):
         yield hosts
     finally:
         # Removal runs even when a host failed half-way or never started.
-        for host in hosts.values():
-            _podman("rm", "-f", host.name, timeout=60)
+        containers.remove(timeout=60)
 
 
 DISTROS = sorted(paths.IMAGES)

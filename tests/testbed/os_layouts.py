@@ -28,13 +28,11 @@ sshd has to be imitated instead (SSHD_SEES_SSH_CLIENT).
 
 import io
 import secrets
-import subprocess
 import tarfile
 import time
 
-from tests.testbed import paths
+from tests.testbed import fleet, paths
 
-HOST_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 USER = "labu"
 
 _RHEL_OS_RELEASE = """NAME="Rocky Linux"
@@ -251,12 +249,6 @@ LAYOUTS = {
 }
 
 
-def podman(*args, timeout=120, input_bytes=None):
-    return subprocess.run(
-        ["podman", *args], input=input_bytes, capture_output=True, timeout=timeout, env=HOST_ENV, check=False
-    )
-
-
 def _tar(files):
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -274,9 +266,8 @@ def start(family, prefix="oslayout"):
     """A bookworm container laid out as family, with USER made from its skeleton; returns its name."""
     layout = LAYOUTS[family]
     name = "%s-%s-%s" % (prefix, family, secrets.token_hex(4))
-    run = podman("run", "-d", "--name", name, "--network", "none", paths.IMAGES["bookworm"], "sleep", "infinity")
-    if run.returncode:
-        raise RuntimeError("podman run %s: %s" % (name, run.stderr.decode()))
+    # No network: nothing of the layout needs one.
+    fleet.Fleet({name: paths.IMAGES["bookworm"]}, command=fleet.SLEEP, network="none").start()
     try:
         apply(name, layout)
     except Exception:
@@ -293,24 +284,16 @@ def apply(name, layout):
             "find /etc/skel -mindepth 1 -delete",
         ]
     )
-    run = podman("exec", name, "sh", "-c", script)
-    if run.returncode:
-        raise RuntimeError("layout of %s: %s" % (name, run.stderr.decode()))
+    fleet.podman("exec", name, "sh", "-c", script, check=True)
     files = dict(layout["files"])
     files["/etc/os-release"] = layout["os_release"]
     files.update(("/etc/skel/" + key, value) for key, value in layout["skel"].items())
     # /etc/os-release is a link to ../usr/lib/os-release on Debian: replace both.
     files["/usr/lib/os-release"] = layout["os_release"]
-    run = podman("exec", name, "rm", "-f", "/etc/os-release")
-    if run.returncode:
-        raise RuntimeError("layout of %s: %s" % (name, run.stderr.decode()))
-    run = podman("cp", "-", "%s:/" % name, input_bytes=_tar(files))
-    if run.returncode:
-        raise RuntimeError("podman cp into %s: %s" % (name, run.stderr.decode()))
-    run = podman("exec", name, "useradd", "--create-home", "--shell", "/bin/bash", "--user-group", USER)
-    if run.returncode:
-        raise RuntimeError("useradd in %s: %s" % (name, run.stderr.decode()))
+    fleet.podman("exec", name, "rm", "-f", "/etc/os-release", check=True)
+    fleet.podman("cp", "-", "%s:/" % name, input=_tar(files), text=False, check=True)
+    fleet.podman("exec", name, "useradd", "--create-home", "--shell", "/bin/bash", "--user-group", USER, check=True)
 
 
 def stop(name):
-    podman("rm", "-f", "-t", "0", name, timeout=60)
+    fleet.remove(name, timeout=60)
