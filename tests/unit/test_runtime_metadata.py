@@ -53,10 +53,27 @@ def test_every_claimed_version_has_an_ignore_file_and_no_other_has_one():
     assert claimed
 
 
+def pinned_cores():
+    """The ansible-core of each controller venv: requirements.txt (every suite), requirements-next.txt (make compat)."""
+    return {
+        name: Version(re.search(r"^ansible-core==(\S+)$", (REPO / name).read_text(), re.M).group(1))
+        for name in ("requirements.txt", "requirements-next.txt")
+    }
+
+
 def test_the_tested_ansible_core_is_claimed():
-    pinned = re.search(r"^ansible-core==(\S+)$", (REPO / "requirements.txt").read_text(), re.M).group(1)
-    assert Version(pinned) in requires_ansible()
+    for name, pinned in pinned_cores().items():
+        assert pinned in requires_ansible(), "%s pins ansible-core %s, which requires_ansible does not claim" % (
+            name,
+            pinned,
+        )
     assert Version(ansible.release.__version__) in requires_ansible()
+
+
+def test_every_claimed_version_is_tested_on_a_pin():
+    tested = {(pinned.major, pinned.minor) for pinned in pinned_cores().values()}
+    untested = sorted(claimed_minors(requires_ansible()) - tested)
+    assert not untested, "requires_ansible claims %s, which no requirements file pins and no suite runs" % untested
 
 
 def test_the_roles_ask_for_the_same_minimum():
