@@ -1,10 +1,23 @@
 # Copyright (c) 2026 labcloud
 # MIT License (see LICENSE)
-"""The `users` option of the modules that act as each user: its spec and the duplicate check."""
+"""The `users` option of the modules that act as each user: its spec, the duplicate check, and the key naming the user."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+# An entry's login name is under `user`, the word of every module's users
+# option; `name`, the sso role's older spelling in aws_sso_users, is read the
+# same until 2.0.0.
+USER_KEY = "user"
+OLD_USER_KEY = "name"
+
+
+def entry_user(entry):
+    """The login name an entry gives: the entry itself, or its user (or old name) key."""
+    if isinstance(entry, dict):
+        return entry.get(USER_KEY, entry.get(OLD_USER_KEY))
+    return entry
 
 
 def users_option(required=False, user_required=True, **suboptions):

@@ -88,11 +88,12 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import account, look_up
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user import run_as
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.as_user_errors import AsUserError, AsUserTimeout
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import entry_user
 
 
 def _names(entries):
     for entry in entries:
-        name = entry.get("user", entry.get("name")) if isinstance(entry, dict) else entry
+        name = entry_user(entry)
         if isinstance(name, str) and name:
             yield name
 

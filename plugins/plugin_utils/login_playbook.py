@@ -15,7 +15,7 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.terminal import printable
-from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.sso_plan import entry_user
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import entry_user
 
 _NAME = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._@-]*\$?$")
 

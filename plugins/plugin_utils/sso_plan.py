@@ -19,16 +19,13 @@ from ansible.utils.display import Display
 
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.accounts import missing_users_message
 from ansible_collections.labcloud.aws_sso.plugins.module_utils.aws_config_spec import ARGUMENT_SPEC
+from ansible_collections.labcloud.aws_sso.plugins.module_utils.user_entries import OLD_USER_KEY, USER_KEY, entry_user
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration import DeclarationError, build, check_region
 from ansible_collections.labcloud.aws_sso.plugins.plugin_utils.declaration_hints import (
     option_name_problems,
     unknown_key_problem,
 )
 
-# An entry's login name is under `user`, the word of every module's users
-# option; `name`, its older spelling, is read the same until 2.0.0.
-USER_KEY = "user"
-OLD_USER_KEY = "name"
 OLD_USER_KEY_MESSAGE = (
     "aws_sso_users: the key name: of a user entry is deprecated; write user: instead "
     "(- user: alice, the same key as the modules' users option)"
@@ -78,13 +75,6 @@ def declaration_problems(sessions, profiles, services):
             except DeclarationError as exc:
                 problems = exc.problems
     return [_OPTION_RE.sub(lambda m: m.group(1) + _VARIABLE_OF[m.group(2)], problem) for problem in problems]
-
-
-def entry_user(entry):
-    """The login name an aws_sso_users entry gives: the entry itself, or its user (or old name) key."""
-    if isinstance(entry, dict):
-        return entry.get(USER_KEY, entry.get(OLD_USER_KEY))
-    return entry
 
 
 def _label(index, entry):
